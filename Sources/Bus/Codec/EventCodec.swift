@@ -1,0 +1,225 @@
+/// The JSON wire format of an envelope (see docs/wire-format.md):
+///
+/// ```json
+/// {"schema":1,"id":"main/md:7","type":"bar","topic":"market.bar.AAPL","source":"main/md","seq":7,
+///  "time":"2024-01-02T00:00:00Z","published":"2026-11-22T10:00:00.125Z",
+///  "correlation":"AAPL@2024-01-02T00:00:00Z","data":{"symbol":"AAPL", …}}
+/// ```
+///
+/// Only `type` and `data` are required on input, so a shell or Python client can publish
+/// a bar with `redis-cli`. Missing envelope fields take documented defaults.
+public enum EventCodec {
+    /// Appends the envelope's JSON to `w`.
+    public static func encode(_ e: Envelope, into w: inout JSONWriter) {
+        w.beginObject()
+        w.field("schema", e.schema)
+        w.key("id")
+        w.out.append(0x22)
+        if let f = e.foreignID { w.out.appendEscapedBody(f) } else { EventID(source: e.source, seq: e.seq).writeEscaped(to: w.out) }
+        w.out.append(0x22)
+        w.key("type"); w.appendQuoted(e.payload.typeName)
+        w.field("topic", e.topic)
+        w.field("source", e.source)
+        w.field("seq", e.seq)
+        w.field("time", e.time)
+        w.field("published", e.published)
+        w.field("correlation", e.correlation)
+        if let c = e.causation {
+            w.key("causation")
+            w.out.append(0x22)
+            c.writeEscaped(to: w.out)
+            w.out.append(0x22)
+        }
+        w.key("data")
+        e.payload.encode(to: &w)
+        w.endObject()
+    }
+
+    public static func encode(_ e: Envelope) -> [UInt8] {
+        var w = JSONWriter(capacity: 512)
+        encode(e, into: &w)
+        return w.bytes
+    }
+
+    public static func encodeString(_ e: Envelope) -> String {
+        String(decoding: encode(e), as: UTF8.self)
+    }
+
+    /// Decodes one envelope.
+    /// - Parameters:
+    ///   - channel: the topic the message arrived on; used when the message has no `topic`.
+    ///   - receivedAt: used when the message has no `published` time.
+    public static func decode(
+        _ bytes: UnsafeBufferPointer<UInt8>, channel: String? = nil, receivedAt: Timestamp? = nil
+    ) throws(WireError) -> Envelope {
+        var r = JSONReader(bytes)
+        var schema = Envelope.currentSchema
+        var idSlice: JSONKey?
+        var type: String?
+        var knownType: EventType?
+        var topic: String?
+        var source: String?
+        var seq: UInt64 = 0
+        var time: Timestamp?
+        var published: Timestamp?
+        var correlation: String?
+        var causation: EventID?
+        var data: Range<Int>?
+        var inlinePayload: Payload?
+        var inlineError: WireError?
+        r.skipWhitespace()
+        guard r.peekByte() == 0x7B else {
+            throw r.isAtEnd ? WireError("empty message") : WireError("message is not a JSON object", offset: r.pos)
+        }
+        var o = try r.beginObject()
+        while let k = try r.nextKey(&o) {
+            if k == "data" {
+                if let known = knownType {
+                    // Our own encoder writes `type` first: decode in place, no second pass.
+                    r.skipWhitespace()
+                    let start = r.pos
+                    do throws(WireError) {
+                        inlinePayload = try Payload.decode(known, from: &r)
+                    } catch {
+                        inlineError = error
+                        r.pos = start
+                        try r.skipValue()
+                    }
+                    data = start..<r.pos
+                } else {
+                    data = try r.captureValue()
+                }
+            } else if k == "type" {
+                let slice = try r.readStringSlice()
+                knownType = EventType(wireName: slice)
+                type = knownType?.rawValue ?? slice.string
+            } else if k == "topic" {
+                topic = try r.readString()
+            } else if k == "source" {
+                source = try r.readString()
+            } else if k == "seq" {
+                seq = try r.readUInt64()
+            } else if k == "id" {
+                idSlice = try r.readStringSlice()
+            } else if k == "time" {
+                time = try r.readTimestamp()
+            } else if k == "published" {
+                published = try r.readTimestamp()
+            } else if k == "correlation" {
+                correlation = r.readNullIfPresent() ? nil : try r.readString()
+            } else if k == "causation" {
+                causation = r.readNullIfPresent() ? nil : EventID(wire: try r.readStringSlice())
+            } else if k == "schema" {
+                schema = try r.readInt()
+            } else {
+                try r.skipValue()
+            }
+        }
+        try r.expectEnd()
+        guard schema <= Envelope.currentSchema else {
+            throw WireError("schema version \(schema) is newer than this build understands (\(Envelope.currentSchema))")
+        }
+        guard schema >= 1 else { throw WireError("invalid schema version \(schema)") }
+        guard let type else { throw WireError("missing field \"type\"") }
+        guard let data else { throw WireError("missing field \"data\"") }
+        let payload: Payload
+        if let inlinePayload {
+            payload = inlinePayload
+        } else if let known = knownType {
+            if var e = inlineError {
+                e.message = "\(type): \(e.message)"
+                throw e
+            }
+            var sub = r.subReader(data)
+            do throws(WireError) {
+                payload = try Payload.decode(known, from: &sub)
+            } catch {
+                var e = error
+                e.message = "\(type): \(e.message)"
+                if let o = e.offset { e.offset = o + data.lowerBound }
+                throw e
+            }
+        } else {
+            payload = .raw(RawEvent(type: type, json: r.text(data)))
+        }
+        guard let resolvedTopic = topic ?? channel ?? payload.defaultTopic else {
+            throw WireError("missing field \"topic\" (required for events of unknown type \"\(type)\")")
+        }
+        let src = source ?? "external"
+        guard let resolvedTime = time ?? payload.eventTime ?? published ?? receivedAt else {
+            throw WireError("missing field \"time\"")
+        }
+        return Envelope(
+            schema: schema,
+            id: idSlice.flatMap { $0.isEventID(source: src, seq: seq) ? nil : EventID(parsing: $0.string) },
+            topic: resolvedTopic, source: src, seq: seq, time: resolvedTime,
+            published: published ?? receivedAt ?? resolvedTime,
+            correlation: correlation, causation: causation, payload: payload)
+    }
+
+    public static func decode(_ text: String, channel: String? = nil, receivedAt: Timestamp? = nil) throws(WireError) -> Envelope {
+        var s = text
+        let result: Result<Envelope, WireError> = s.withUTF8 { u in
+            do throws(WireError) { return .success(try decode(u, channel: channel, receivedAt: receivedAt)) } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    public static func decode(_ bytes: [UInt8], channel: String? = nil, receivedAt: Timestamp? = nil) throws(WireError) -> Envelope {
+        let result: Result<Envelope, WireError> = bytes.withUnsafeBufferPointer { u in
+            do throws(WireError) { return .success(try decode(u, channel: channel, receivedAt: receivedAt)) } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+}
+
+/// Foundation `Codable` for envelopes: the same JSON shape, used to compare coders in
+/// `agora bench codec` and to prove in tests that the two agree.
+extension Envelope: Codable {
+    enum CodingKeys: String, CodingKey {
+        case schema, id, type, topic, source, seq, time, published, correlation, causation, data
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let schema = try c.decodeIfPresent(Int.self, forKey: .schema) ?? Envelope.currentSchema
+        let type = try c.decode(String.self, forKey: .type)
+        let payload: Payload
+        if let known = EventType(rawValue: type) {
+            payload = try Payload.decode(known, codable: try c.superDecoder(forKey: .data))
+        } else {
+            payload = .raw(RawEvent(type: type, json: try c.decode(JSONValue.self, forKey: .data).description))
+        }
+        let source = try c.decodeIfPresent(String.self, forKey: .source) ?? "external"
+        let seq = try c.decodeIfPresent(UInt64.self, forKey: .seq) ?? 0
+        let time = try c.decodeIfPresent(Timestamp.self, forKey: .time) ?? payload.eventTime ?? .epoch
+        self.init(
+            schema: schema,
+            id: try c.decodeIfPresent(String.self, forKey: .id).map { EventID(parsing: $0) },
+            topic: try c.decodeIfPresent(String.self, forKey: .topic) ?? payload.defaultTopic ?? "",
+            source: source, seq: seq, time: time,
+            published: try c.decodeIfPresent(Timestamp.self, forKey: .published) ?? time,
+            correlation: try c.decodeIfPresent(String.self, forKey: .correlation),
+            causation: try c.decodeIfPresent(String.self, forKey: .causation).map { EventID(parsing: $0) },
+            payload: payload)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schema, forKey: .schema)
+        try c.encode(id.description, forKey: .id)
+        try c.encode(type, forKey: .type)
+        try c.encode(topic, forKey: .topic)
+        try c.encode(source, forKey: .source)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(time, forKey: .time)
+        try c.encode(published, forKey: .published)
+        try c.encodeIfPresent(correlation, forKey: .correlation)
+        try c.encodeIfPresent(causation?.description, forKey: .causation)
+        try payload.encode(codable: c.superEncoder(forKey: .data))
+    }
+}

@@ -1,0 +1,354 @@
+import Synchronization
+
+/// Counters of one subscription. Every event that reached a subscription is in exactly
+/// one of: still queued (`depth`), handed to the consumer (`delivered`), or `dropped`.
+public struct SubscriptionStats: Sendable, Hashable {
+    public var id: Int
+    public var name: String
+    public var patterns: [String]
+    public var policy: String
+    public var capacity: Int
+    /// Events waiting in the queue now.
+    public var depth: Int
+    /// The largest `depth` seen.
+    public var maxDepth: Int
+    /// Events that entered the queue.
+    public var accepted: UInt64
+    /// Events handed to the consumer.
+    public var delivered: UInt64
+    /// Events dropped by a drop policy, or discarded when the subscription was released unread.
+    public var dropped: UInt64
+    /// Publishers suspended right now, waiting for room.
+    public var blockedPublishers: Int
+    /// Events missing from publishers' sequences (transports that can lose events).
+    public var gaps: UInt64
+    /// Messages that could not be decoded (transports that carry bytes).
+    public var malformed: UInt64
+}
+
+/// The bounded queue of one subscription: many producers, one consumer.
+///
+/// Producers append under a lock; the consumer swaps out the whole queue at once and then
+/// iterates its private batch without locking. That keeps delivery at tens of nanoseconds
+/// per event however busy the bus is. A consumer that finds the queue empty parks on a
+/// continuation, which the next producer resumes.
+final class Mailbox: Sendable {
+    enum Offer {
+        case accepted
+        case dropped
+        /// The queue is full and the policy is `suspend`.
+        case full
+        /// The subscription was cancelled; skip it.
+        case gone
+        /// The bus is shutting down; nothing more is accepted.
+        case closed
+    }
+
+    struct Blocked {
+        let envelope: Envelope
+        let continuation: UnsafeContinuation<BusError?, Never>
+        let token: UInt64
+    }
+
+    struct State {
+        var queue: Ring<Envelope>
+        var consumer: UnsafeContinuation<Void, Never>?
+        var consumerCancelled = false
+        var blocked: [Blocked] = []
+        var cancelledTokens: Set<UInt64> = []
+        var nextToken: UInt64 = 0
+        /// No new input (shutdown, or cancel): the consumer drains what is queued, then ends.
+        var finished = false
+        /// The subscription is gone (cancelled or released).
+        var cancelled = false
+        /// Counted as busy by the activity monitor: queue non-empty or consumer working.
+        var busy = false
+        var accepted: UInt64 = 0
+        var delivered: UInt64 = 0
+        var dropped: UInt64 = 0
+        var gaps: UInt64 = 0
+        var malformed: UInt64 = 0
+        var maxDepth = 0
+    }
+
+    let id: Int
+    let name: String
+    let patterns: [TopicPattern]
+    let typeMask: UInt64
+    let policy: OverflowPolicy
+    let monitor: ActivityMonitor?
+    let state: Mutex<State>
+
+    init(id: Int, name: String, patterns: [TopicPattern], typeMask: UInt64, policy: OverflowPolicy, monitor: ActivityMonitor?) {
+        self.id = id
+        self.name = name
+        self.patterns = patterns
+        self.typeMask = typeMask
+        self.policy = policy
+        self.monitor = monitor
+        self.state = Mutex(State(queue: Ring(capacity: min(policy.capacity, 1024))))
+    }
+
+    func matches(_ topic: String) -> Bool {
+        for p in patterns where p.matches(topic) { return true }
+        return false
+    }
+
+    @inline(__always) private func markBusy(_ s: inout State) {
+        if !s.busy {
+            s.busy = true
+            monitor?.enter()
+        }
+    }
+
+    @inline(__always) private func markIdle(_ s: inout State) {
+        if s.busy {
+            s.busy = false
+            monitor?.leave()
+        }
+    }
+
+    // MARK: producer side
+
+    /// Offers an event without waiting.
+    @inline(__always)
+    func offer(_ e: Envelope) -> Offer {
+        let (result, wake) = state.withLock { s -> (Offer, UnsafeContinuation<Void, Never>?) in
+            if s.cancelled { return (.gone, nil) }
+            if s.finished { return (.closed, nil) }
+            if s.queue.count >= policy.capacity {
+                switch policy.kind {
+                case .suspend:
+                    return (.full, nil)
+                case .dropNewest:
+                    s.dropped &+= 1
+                    return (.dropped, nil)
+                case .dropOldest:
+                    s.queue.removeFirst()
+                    s.dropped &+= 1
+                }
+            }
+            s.queue.append(e)
+            s.accepted &+= 1
+            if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
+            markBusy(&s)
+            let c = s.consumer
+            s.consumer = nil
+            return (.accepted, c)
+        }
+        wake?.resume()
+        return result
+    }
+
+    /// Waits for room, then enqueues (the `suspend` policy). Throws `.closed` if the bus
+    /// shuts down, or `.cancelled` if the publishing task is cancelled, while waiting.
+    nonisolated(nonsending) func offerWaiting(_ e: Envelope) async throws(BusError) {
+        let token = state.withLock { s -> UInt64 in
+            s.nextToken &+= 1
+            return s.nextToken
+        }
+        let error: BusError? = await withTaskCancellationHandler {
+            await withUnsafeContinuation { (c: UnsafeContinuation<BusError?, Never>) in
+                let (immediate, wake) = state.withLock { s -> (BusError??, UnsafeContinuation<Void, Never>?) in
+                    if s.cancelledTokens.remove(token) != nil { return (.some(BusError(.cancelled, "publish cancelled while waiting for room")), nil) }
+                    if s.cancelled { return (.some(nil), nil) }
+                    if s.finished { return (.some(.closed), nil) }
+                    if s.queue.count < policy.capacity {
+                        s.queue.append(e)
+                        s.accepted &+= 1
+                        if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
+                        markBusy(&s)
+                        let w = s.consumer
+                        s.consumer = nil
+                        return (.some(nil), w)
+                    }
+                    s.blocked.append(Blocked(envelope: e, continuation: c, token: token))
+                    return (.none, nil)
+                }
+                wake?.resume()
+                if let immediate { c.resume(returning: immediate) }
+            }
+        } onCancel: {
+            let c = state.withLock { s -> UnsafeContinuation<BusError?, Never>? in
+                if let i = s.blocked.firstIndex(where: { $0.token == token }) {
+                    return s.blocked.remove(at: i).continuation
+                }
+                s.cancelledTokens.insert(token)
+                return nil
+            }
+            c?.resume(returning: BusError(.cancelled, "publish cancelled while waiting for room"))
+        }
+        // A token that was never looked at again must not linger.
+        if error?.code == .cancelled { _ = state.withLock { $0.cancelledTokens.remove(token) } }
+        if let error { throw error }
+    }
+
+    // MARK: consumer side
+
+    /// Hands the consumer everything queued, swapping in its (empty) ring. Suspends while
+    /// the queue is empty. Returns nil when the subscription has ended.
+    nonisolated(nonsending) func take(returning empty: Ring<Envelope>) async -> Ring<Envelope>? {
+        while true {
+            if Task.isCancelled {
+                cancelFromConsumer()
+                return nil
+            }
+            enum Outcome {
+                case batch(Ring<Envelope>, [UnsafeContinuation<BusError?, Never>])
+                case end
+                case wait
+            }
+            let outcome = state.withLock { s -> Outcome in
+                if !s.queue.isEmpty {
+                    let full = s.queue
+                    s.queue = empty
+                    s.delivered &+= UInt64(full.count)
+                    var admitted: [UnsafeContinuation<BusError?, Never>] = []
+                    if !s.blocked.isEmpty {
+                        var n = 0
+                        while n < s.blocked.count && s.queue.count < policy.capacity {
+                            s.queue.append(s.blocked[n].envelope)
+                            s.accepted &+= 1
+                            admitted.append(s.blocked[n].continuation)
+                            n += 1
+                        }
+                        s.blocked.removeFirst(n)
+                    }
+                    return .batch(full, admitted)
+                }
+                if s.finished || s.cancelled {
+                    markIdle(&s)
+                    return .end
+                }
+                return .wait
+            }
+            switch outcome {
+            case .batch(let full, let admitted):
+                for c in admitted { c.resume(returning: nil) }
+                return full
+            case .end:
+                return nil
+            case .wait:
+                await withTaskCancellationHandler {
+                    await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+                        let (now, previous) = state.withLock { s -> (Bool, UnsafeContinuation<Void, Never>?) in
+                            if !s.queue.isEmpty || s.finished || s.cancelled || s.consumerCancelled { return (true, nil) }
+                            let previous = s.consumer
+                            s.consumer = c
+                            markIdle(&s)
+                            return (false, previous)
+                        }
+                        previous?.resume()
+                        if now { c.resume() }
+                    }
+                } onCancel: {
+                    let c = state.withLock { s -> UnsafeContinuation<Void, Never>? in
+                        s.consumerCancelled = true
+                        let c = s.consumer
+                        s.consumer = nil
+                        return c
+                    }
+                    c?.resume()
+                }
+            }
+        }
+    }
+
+    private func cancelFromConsumer() {
+        _ = cancel(discard: false)
+    }
+
+    // MARK: lifecycle
+
+    /// Stops new input. What is queued is still delivered, then the consumer's loop ends.
+    /// Publishers waiting for room get `BusError.closed`.
+    func finish() {
+        let (blocked, wake) = state.withLock { s -> ([Blocked], UnsafeContinuation<Void, Never>?) in
+            s.finished = true
+            let b = s.blocked
+            s.blocked = []
+            let w = s.consumer
+            s.consumer = nil
+            if s.queue.isEmpty && w != nil { markIdle(&s) }
+            return (b, w)
+        }
+        for b in blocked { b.continuation.resume(returning: .closed) }
+        wake?.resume()
+    }
+
+    /// Unsubscribes: no new input, blocked publishers are released (they skip this
+    /// subscription). With `discard`, queued events are dropped and counted as dropped;
+    /// otherwise the consumer still receives them. Returns false if already cancelled.
+    func cancel(discard: Bool) -> Bool {
+        let (was, blocked, wake) = state.withLock { s -> (Bool, [Blocked], UnsafeContinuation<Void, Never>?) in
+            if s.cancelled { return (false, [], nil) }
+            s.cancelled = true
+            let b = s.blocked
+            s.blocked = []
+            if discard {
+                s.dropped &+= UInt64(s.queue.count)
+                s.queue.removeAll()
+            }
+            let w = s.consumer
+            s.consumer = nil
+            if s.queue.isEmpty { markIdle(&s) }
+            return (true, b, w)
+        }
+        for b in blocked { b.continuation.resume(returning: nil) }
+        wake?.resume()
+        return was
+    }
+
+    /// True while events wait in the queue of a subscription that is not cancelled.
+    var hasQueuedEvents: Bool { state.withLock { !$0.cancelled && !$0.queue.isEmpty } }
+
+    func recordGaps(_ n: UInt64) { state.withLock { $0.gaps &+= n } }
+    func recordMalformed() { state.withLock { $0.malformed &+= 1 } }
+
+    var stats: SubscriptionStats {
+        state.withLock { s in
+            SubscriptionStats(
+                id: id, name: name, patterns: patterns.map(\.text), policy: policy.name, capacity: policy.capacity,
+                depth: s.queue.count, maxDepth: s.maxDepth, accepted: s.accepted, delivered: s.delivered,
+                dropped: s.dropped, blockedPublishers: s.blocked.count, gaps: s.gaps, malformed: s.malformed)
+        }
+    }
+}
+
+/// Counts busy subscriptions so that a single-process run can wait until every event
+/// published so far has been handled ("quiescence").
+final class ActivityMonitor: Sendable {
+    private struct State {
+        var busy = 0
+        var waiters: [UnsafeContinuation<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    func enter() { state.withLock { $0.busy += 1 } }
+
+    func leave() {
+        let waiters = state.withLock { s -> [UnsafeContinuation<Void, Never>] in
+            s.busy -= 1
+            if s.busy == 0 && !s.waiters.isEmpty {
+                let w = s.waiters
+                s.waiters = []
+                return w
+            }
+            return []
+        }
+        for w in waiters { w.resume() }
+    }
+
+    var busyCount: Int { state.withLock { $0.busy } }
+
+    nonisolated(nonsending) func waitUntilIdle() async {
+        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+            let now = state.withLock { s -> Bool in
+                if s.busy == 0 { return true }
+                s.waiters.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Bus
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes to stdout (buffered, flushed at exit and before anything goes to stderr) and
+/// stderr (unbuffered), without Foundation's overhead.
+enum Console {
+    static let stdout = FDWriter(fd: 1)
+
+    static func out(_ s: String) { stdout.write(s) }
+
+    static func err(_ s: String) {
+        stdout.flush()
+        FDWriter.writeAll(fd: 2, s)
+    }
+
+    static func flush() { stdout.flush() }
+
+    static var stdoutIsTerminal: Bool { isatty(1) != 0 }
+}
+
+/// A small buffered writer over a file descriptor.
+final class FDWriter: @unchecked Sendable {
+    private let fd: Int32
+    private let lock = PthreadLock()
+    private var buffer: [UInt8] = []
+    private let limit = 1 << 16
+    /// When true, every write is flushed at once (interactive streams such as the tap).
+    var autoflush = false
+
+    init(fd: Int32) {
+        self.fd = fd
+        buffer.reserveCapacity(limit)
+    }
+
+    func write(_ s: String) {
+        var s = s
+        s.withUTF8 { write(bytes: $0) }
+    }
+
+    func write(bytes: UnsafeBufferPointer<UInt8>) {
+        lock.withLock {
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= limit || autoflush { flushLocked() }
+        }
+    }
+
+    func flush() { lock.withLock { flushLocked() } }
+
+    private func flushLocked() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBufferPointer { FDWriter.writeAll(fd: fd, $0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    static func writeAll(fd: Int32, _ s: String) {
+        var s = s
+        s.withUTF8 { writeAll(fd: fd, $0) }
+    }
+
+    static func writeAll(fd: Int32, _ bytes: UnsafeBufferPointer<UInt8>) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return // EPIPE etc.: the reader is gone; nothing useful to do
+            }
+            offset += n
+        }
+    }
+}
+
+/// A plain-text table with right-aligned numbers.
+struct TextTable {
+    var headers: [String]
+    var rows: [[String]] = []
+
+    init(_ headers: [String]) { self.headers = headers }
+
+    mutating func add(_ row: [String]) { rows.append(row) }
+
+    var rendered: String {
+        var widths = headers.map(\.count)
+        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+        func line(_ cells: [String]) -> String {
+            var parts: [String] = []
+            for (i, c) in cells.enumerated() {
+                let pad = String(repeating: " ", count: max(0, widths[i] - c.count))
+                let numeric = i > 0 && (c.first.map { $0.isNumber || $0 == "-" || $0 == "+" } ?? false)
+                parts.append(numeric ? pad + c : c + pad)
+            }
+            return parts.joined(separator: "  ").replacingTrailingSpaces()
+        }
+        var out = line(headers) + "\n"
+        out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+        for r in rows { out += line(r) + "\n" }
+        return out
+    }
+}
+
+extension String {
+    func replacingTrailingSpaces() -> String {
+        var s = self
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}
+
+/// Number formatting for reports, independent of the locale.
+enum Fmt {
+    /// Fixed decimals.
+    static func fixed(_ v: Double, _ decimals: Int) -> String {
+        guard v.isFinite else { return v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf") }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let r = (abs(v) * scale).rounded()
+        let neg = v < 0 && r != 0
+        var intPart = r / scale
+        intPart.round(.towardZero)
+        var s = String(Int64(intPart))
+        if decimals > 0 {
+            let frac = Int64(r - intPart * scale)
+            var f = String(frac)
+            while f.count < decimals { f = "0" + f }
+            s += "." + f
+        }
+        return neg ? "-" + s : s
+    }
+
+    /// Thousands separators: 1234567 → 1,234,567.
+    static func grouped(_ v: Double) -> String {
+        guard v.isFinite else { return fixed(v, 0) }
+        let n = Int64(v.rounded())
+        var digits = String(abs(n))
+        var out = ""
+        while digits.count > 3 {
+            out = "," + digits.suffix(3) + out
+            digits.removeLast(3)
+        }
+        return (n < 0 ? "-" : "") + digits + out
+    }
+
+    /// Nanoseconds as a readable duration: 850 ns, 12.4 µs, 3.21 ms.
+    static func nanos(_ ns: Double) -> String {
+        if ns < 1000 { return fixed(ns, 0) + " ns" }
+        if ns < 1_000_000 { return fixed(ns / 1000, 1) + " µs" }
+        if ns < 1_000_000_000 { return fixed(ns / 1_000_000, 2) + " ms" }
+        return fixed(ns / 1_000_000_000, 2) + " s"
+    }
+}

@@ -1,0 +1,161 @@
+import Bus
+
+/// `agora bench bus`: events/s and publish-to-handler latency on the in-memory bus.
+enum BenchBusCommand: AgoraCommand {
+    static let spec = CommandSpec("bench bus", summary: "Measure bus throughput and latency (release build).")
+        .option("subscribers", "N", "Subscribers in the fan-out scenario (default 6).")
+        .option("events", "N", "Events per burst scenario (default 2M).")
+        .option("rate", "N", "Events/s in the steady scenario (default 100k).")
+        .option("seconds", "S", "Length of the steady scenario (default 2).")
+        .option("redis", "URL", "Measure the Redis transport between two processes instead.")
+        .flag("json", "Print one JSON object instead of a table.")
+        .detail("""
+            Scenarios: a burst of events to 1 subscriber and to N subscribers (events/s per
+            subscriber, end to end), then a steady rate to 1 and to N subscribers (latency).
+            Latency is measured from the publish timestamp to the handler, per event.
+            Goals: ≥5M events/s to 1 subscriber, ≥1M/s to each of 6, p99 < 50 µs at 100k/s.
+            """)
+
+    struct Row {
+        var scenario: String
+        var subscribers: Int
+        var events: Int
+        var seconds: Double
+        var latency: LatencySummary
+        var perSubscriberRate: Double { Double(events) / seconds }
+    }
+
+    static func run(_ args: Arguments) async throws -> Int32 {
+        let fanout = try args.int("subscribers", default: 6, range: 1...256)
+        let events = try args.int("events", default: 2_000_000, range: 1...1_000_000_000)
+        let rate = try args.int("rate", default: 100_000, range: 1...10_000_000)
+        let seconds = try args.double("seconds", default: 2, range: 0.1...3600)
+        if let url = args.string("redis") {
+            return try await RedisBusBench.run(url: url, events: events, rate: rate, seconds: seconds, json: args.flag("json"))
+        }
+        warnIfDebug()
+        var rows: [Row] = []
+        // Warm-up (page faults, lazy allocations) so the first scenario is not penalised.
+        _ = try await burst(subscribers: 1, events: min(events, 200_000))
+        rows.append(try await burst(subscribers: 1, events: events))
+        rows.append(try await burst(subscribers: fanout, events: events))
+        let steadyEvents = Int(Double(rate) * seconds)
+        rows.append(try await steady(subscribers: 1, events: steadyEvents, rate: rate))
+        rows.append(try await steady(subscribers: fanout, events: steadyEvents, rate: rate))
+
+        let oneSub = rows[0].perSubscriberRate
+        let fan = rows[1].perSubscriberRate
+        let steadyP99 = max(rows[2].latency.p99, rows[3].latency.p99)
+        if args.flag("json") {
+            var j = BenchJSON(bench: "bus")
+            j.w.field("transport", "memory")
+            j.w.key("results")
+            j.w.beginArray()
+            for r in rows {
+                j.w.beginObject()
+                j.w.field("scenario", r.scenario)
+                j.w.field("subscribers", r.subscribers)
+                j.w.field("events", r.events)
+                j.w.field("seconds", r.seconds)
+                j.w.field("events_per_s", r.perSubscriberRate)
+                j.w.field("latency_p50_ns", r.latency.p50)
+                j.w.field("latency_p99_ns", r.latency.p99)
+                j.w.field("latency_max_ns", r.latency.max)
+                j.w.endObject()
+            }
+            j.w.endArray()
+            j.w.key("goals")
+            j.w.beginObject()
+            j.w.field("one_subscriber_events_per_s", oneSub)
+            j.w.field("one_subscriber_ratio_to_goal", oneSub / 5e6)
+            j.w.field("fanout_events_per_s_each", fan)
+            j.w.field("fanout_ratio_to_goal", fan / 1e6)
+            j.w.field("steady_p99_ns", steadyP99)
+            j.w.field("steady_p99_ratio_to_goal", steadyP99 / 50_000)
+            j.w.endObject()
+            Console.out(j.finish())
+            return 0
+        }
+        var t = TextTable(["scenario", "subs", "events", "events/s per sub", "p50", "p99", "max"])
+        for r in rows {
+            t.add([r.scenario, String(r.subscribers), Fmt.grouped(Double(r.events)), rateString(r.perSubscriberRate),
+                   Fmt.nanos(r.latency.p50), Fmt.nanos(r.latency.p99), Fmt.nanos(r.latency.max)])
+        }
+        Console.out("In-memory bus, Bar events, one publisher (latency = publish → handler)\n\n")
+        Console.out(t.rendered)
+        Console.out("""
+
+            goal  ≥5M events/s to 1 subscriber:      \(rateString(oneSub))/s  (\(Fmt.fixed(oneSub / 5e6, 2))× goal) \(verdict(oneSub >= 5e6))
+            goal  ≥1M events/s to each of \(fanout):         \(rateString(fan))/s  (\(Fmt.fixed(fan / 1e6, 2))× goal) \(verdict(fan >= 1e6))
+            goal  p99 < 50 µs at \(rateString(Double(rate)))/s:           \(Fmt.nanos(steadyP99))  \(verdict(steadyP99 < 50_000))
+
+            """)
+        return 0
+    }
+
+    static let sampleBar = Bar(symbol: "AAPL", time: Timestamp(seconds: 1_704_205_800), open: 187.15, high: 188.44, low: 183.89, close: 185.64, volume: 82_488_700)
+
+    /// Publishes `events` bars as fast as possible; every subscriber records the latency of each.
+    static func burst(subscribers: Int, events: Int) async throws -> Row {
+        try await measure(scenario: "burst", subscribers: subscribers, events: events, interval: nil)
+    }
+
+    static func steady(subscribers: Int, events: Int, rate: Int) async throws -> Row {
+        try await measure(scenario: "steady \(rateString(Double(rate)))/s", subscribers: subscribers, events: events, interval: 1e9 / Double(rate))
+    }
+
+    static func measure(scenario: String, subscribers: Int, events: Int, interval: Double?) async throws -> Row {
+        let bus = InMemoryBus()
+        var subs: [Subscription] = []
+        for i in 0..<subscribers {
+            subs.append(try await bus.subscribe(["market.bar.*"], options: SubscriptionOptions(name: "bench-\(i)")))
+        }
+        let publisher = Publisher(bus: bus, source: "bench/publisher")
+        let bar = sampleBar
+        let start = Monotonic.nanoseconds()
+        let results = try await withThrowingTaskGroup(of: ([UInt64], UInt64)?.self) { group in
+            for s in subs {
+                group.addTask {
+                    let clock = SystemClock()
+                    var latencies = [UInt64](repeating: 0, count: events)
+                    var n = 0
+                    for await e in s {
+                        latencies[n] = UInt64(max(0, clock.now().nanoseconds - e.published.nanoseconds))
+                        n += 1
+                        if n == events { break }
+                    }
+                    return (latencies, Monotonic.nanoseconds())
+                }
+            }
+            group.addTask {
+                if let interval {
+                    let t0 = Monotonic.nanoseconds()
+                    for i in 0..<events {
+                        let due = t0 + UInt64(Double(i) * interval)
+                        while Monotonic.nanoseconds() < due {}
+                        try await publisher.publish(bar)
+                    }
+                } else {
+                    for _ in 0..<events { try await publisher.publish(bar) }
+                }
+                return nil
+            }
+            var all: [([UInt64], UInt64)] = []
+            for try await r in group { if let r { all.append(r) } }
+            return all
+        }
+        let end = results.map(\.1).max() ?? start
+        var merged: [UInt64] = []
+        merged.reserveCapacity(events * subscribers)
+        for r in results { merged.append(contentsOf: r.0) }
+        withExtendedLifetime(subs) {}
+        return Row(scenario: scenario, subscribers: subscribers, events: events, seconds: Double(end - start) / 1e9, latency: LatencySummary(&merged))
+    }
+}
+
+/// Placeholder until the Redis transport lands (issue 3).
+enum RedisBusBench {
+    static func run(url: String, events: Int, rate: Int, seconds: Double, json: Bool) async throws -> Int32 {
+        throw CommandError("the Redis transport is not built yet")
+    }
+}

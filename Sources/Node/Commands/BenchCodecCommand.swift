@@ -1,0 +1,117 @@
+import Bus
+import Foundation
+
+/// `agora bench codec`: Agora's JSON codec against Foundation's coders, same events, same run.
+enum BenchCodecCommand: AgoraCommand {
+    static let spec = CommandSpec("bench codec", summary: "Measure the wire codec against Foundation's JSON coders.")
+        .option("iterations", "N", "Round trips for Agora's codec (default 2M; Foundation runs a 20th).")
+        .flag("per-type", "Also time each event type on its own.")
+        .flag("json", "Print one JSON object instead of a table.")
+        .detail("""
+            One round trip = encode an envelope to JSON bytes, then decode it back. The events
+            cycle through every type of the catalogue. Goal: ≥1M round trips/s on one core,
+            and ≥15× Foundation's JSONEncoder/JSONDecoder.
+            """)
+
+    static func run(_ args: Arguments) async throws -> Int32 {
+        warnIfDebug()
+        let iterations = try args.int("iterations", default: 2_000_000, range: 1...1_000_000_000)
+        let envelopes = EventType.allCases.map { EventSamples.envelope($0) }
+        // The mix a backtest produces is bar- and vote-heavy; weight the sample so.
+        var mix: [Envelope] = []
+        for e in envelopes {
+            let weight = switch e.payload.eventType! {
+            case .bar: 4
+            case .vote: 3
+            case .decision, .executionReport, .portfolioSnapshot: 1
+            default: 1
+            }
+            for _ in 0..<weight { mix.append(e) }
+        }
+        let avgBytes = Double(mix.map { EventCodec.encode($0).count }.reduce(0, +)) / Double(mix.count)
+
+        if args.flag("per-type") {
+            var t = TextTable(["type", "bytes", "agora ns", "foundation ns", "ratio"])
+            let encoder = JSONEncoder(), decoder = JSONDecoder()
+            for e in envelopes {
+                var w = JSONWriter(capacity: 2048)
+                let n = 200_000
+                let a0 = Monotonic.nanoseconds()
+                for _ in 0..<n {
+                    w.reset()
+                    EventCodec.encode(e, into: &w)
+                    _ = try w.withBytes { try EventCodec.decode($0) }
+                }
+                let ours = Double(Monotonic.nanoseconds() - a0) / Double(n)
+                let m = 10_000
+                let b0 = Monotonic.nanoseconds()
+                for _ in 0..<m { _ = try decoder.decode(Envelope.self, from: try encoder.encode(e)) }
+                let theirs = Double(Monotonic.nanoseconds() - b0) / Double(m)
+                t.add([e.type, String(EventCodec.encode(e).count), Fmt.fixed(ours, 0), Fmt.fixed(theirs, 0), Fmt.fixed(theirs / ours, 1)])
+            }
+            Console.out(t.rendered)
+            return 0
+        }
+        // Agora's codec.
+        var checksum = 0
+        var w = JSONWriter(capacity: 2048)
+        for i in 0..<min(iterations, 100_000) {  // warm-up
+            w.reset()
+            EventCodec.encode(mix[i % mix.count], into: &w)
+        }
+        let t0 = Monotonic.nanoseconds()
+        for i in 0..<iterations {
+            w.reset()
+            EventCodec.encode(mix[i % mix.count], into: &w)
+            let back = try w.withBytes { try EventCodec.decode($0) }
+            checksum &+= Int(back.seq)
+        }
+        let ours = Double(Monotonic.nanoseconds() - t0) / 1e9
+        let oursRate = Double(iterations) / ours
+
+        // Foundation's coders on the same envelopes (Envelope's Codable conformance has the same JSON shape).
+        let encoder = JSONEncoder()
+        let decoder = JSONDecoder()
+        let foundationIterations = max(1, iterations / 20)
+        let t1 = Monotonic.nanoseconds()
+        for i in 0..<foundationIterations {
+            let data = try encoder.encode(mix[i % mix.count])
+            let back = try decoder.decode(Envelope.self, from: data)
+            checksum &+= Int(back.seq)
+        }
+        let theirs = Double(Monotonic.nanoseconds() - t1) / 1e9
+        let theirsRate = Double(foundationIterations) / theirs
+        let ratio = oursRate / theirsRate
+        precondition(checksum != 0)
+
+        if args.flag("json") {
+            var j = BenchJSON(bench: "codec")
+            j.w.field("event_types", EventType.allCases.count)
+            j.w.field("average_bytes", avgBytes)
+            j.w.field("agora_round_trips", iterations)
+            j.w.field("agora_seconds", ours)
+            j.w.field("agora_round_trips_per_s", oursRate)
+            j.w.field("foundation_round_trips", foundationIterations)
+            j.w.field("foundation_seconds", theirs)
+            j.w.field("foundation_round_trips_per_s", theirsRate)
+            j.w.field("ratio", ratio)
+            j.w.field("goal_round_trips_per_s", 1e6)
+            j.w.field("goal_ratio", 15)
+            Console.out(j.finish())
+            return 0
+        }
+        var t = TextTable(["coder", "round trips", "seconds", "round trips/s", "ns each"])
+        t.add(["agora (EventCodec)", Fmt.grouped(Double(iterations)), Fmt.fixed(ours, 3), rateString(oursRate), Fmt.fixed(1e9 / oursRate, 0)])
+        t.add(["Foundation JSONEncoder+Decoder", Fmt.grouped(Double(foundationIterations)), Fmt.fixed(theirs, 3), rateString(theirsRate), Fmt.fixed(1e9 / theirsRate, 0)])
+        Console.out("Envelope encode + decode, \(EventType.allCases.count) event types, \(Fmt.fixed(avgBytes, 0)) bytes on average, one core\n\n")
+        Console.out(t.rendered)
+        Console.out("""
+
+            ratio: \(Fmt.fixed(ratio, 1))× Foundation
+            goal  ≥1M round trips/s: \(rateString(oursRate))/s  \(verdict(oursRate >= 1e6))
+            goal  ≥15× Foundation:   \(Fmt.fixed(ratio, 1))×  \(verdict(ratio >= 15))
+
+            """)
+        return 0
+    }
+}

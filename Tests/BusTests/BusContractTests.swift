@@ -1,0 +1,189 @@
+import Synchronization
+import Testing
+@testable import Bus
+
+/// The transports under test. The Redis transport joins this list (issue 3); every test in
+/// `BusContractTests` then runs unchanged against both.
+enum Transport: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case memory
+
+    var testDescription: String { rawValue }
+
+    func makeBus() async throws -> any EventBus {
+        switch self {
+        case .memory: InMemoryBus()
+        }
+    }
+}
+
+func bar(_ symbol: String, _ i: Int) -> Bar {
+    Bar(symbol: symbol, time: Timestamp(seconds: Int64(1_704_153_600 + i * 60)), open: 1, high: 2, low: 0.5, close: 1.5, volume: Double(i))
+}
+
+/// Collects `count` envelopes from a subscription (or fewer, if it ends first).
+func collect(_ sub: Subscription, _ count: Int) async -> [Envelope] {
+    var out: [Envelope] = []
+    if count == 0 { return out }
+    for await e in sub {
+        out.append(e)
+        if out.count == count { break }
+    }
+    return out
+}
+
+/// Fails the test instead of hanging when something never arrives.
+func withTimeout<T: Sendable>(_ seconds: Double = 10, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            return nil
+        }
+        guard let first = try await group.next(), let value = first else {
+            group.cancelAll()
+            throw TimeoutError(seconds: seconds)
+        }
+        group.cancelAll()
+        return value
+    }
+}
+
+struct TimeoutError: Error, CustomStringConvertible {
+    let seconds: Double
+    var description: String { "timed out after \(seconds) s" }
+}
+
+@Suite struct BusContractTests {
+    @Test(arguments: Transport.allCases)
+    func deliversTypedEventsWithEnvelopeMetadata(_ t: Transport) async throws {
+        let bus = try await t.makeBus()
+        let sub = try await bus.subscribe(to: Bar.self, "market.bar.*")
+        let pub = Publisher(bus: bus, source: "test/md", clock: ManualClock(Timestamp(seconds: 42)))
+        let cause = EventID(source: "test/origin", seq: 9)
+        let id = try await pub.publish(bar("AAPL", 1), correlation: "AAPL@x", causation: cause)
+        let got = try await withTimeout {
+            var it = sub.makeAsyncIterator()
+            return await it.next()
+        }
+        let d = try #require(got)
+        #expect(d.event == bar("AAPL", 1))
+        #expect(d.envelope.topic == "market.bar.AAPL")
+        #expect(d.envelope.source == "test/md")
+        #expect(d.envelope.seq == 1)
+        #expect(d.envelope.id == id)
+        #expect(d.envelope.published == Timestamp(seconds: 42))
+        #expect(d.envelope.time == bar("AAPL", 1).time)
+        #expect(d.envelope.correlation == "AAPL@x")
+        #expect(d.envelope.causation == cause)
+        await bus.shutdown()
+    }
+
+    @Test(arguments: Transport.allCases)
+    func patternsSelectTopics(_ t: Transport) async throws {
+        let bus = try await t.makeBus()
+        let bars = try await bus.subscribe("market.bar.*")
+        let aapl = try await bus.subscribe("*.AAPL")
+        let signals = try await bus.subscribe("signal.*", "decision.?SFT")
+        let pub = Publisher(bus: bus, source: "test/p")
+        try await pub.publish(bar("AAPL", 1))
+        try await pub.publish(bar("MSFT", 2))
+        try await pub.publish(Vote(agent: "technical", symbol: "AAPL", time: .epoch, action: .buy, score: 1, confidence: 1, reason: "r"))
+        try await pub.publish(Decision(symbol: "MSFT", time: .epoch, action: .hold, score: 0, reason: "r"))
+        let (b, a, s) = try await withTimeout { (await collect(bars, 2), await collect(aapl, 2), await collect(signals, 2)) }
+        #expect(b.map(\.topic) == ["market.bar.AAPL", "market.bar.MSFT"])
+        #expect(a.map(\.topic) == ["market.bar.AAPL", "signal.technical.AAPL"])
+        #expect(s.map(\.topic) == ["signal.technical.AAPL", "decision.MSFT"])
+        await bus.shutdown()
+    }
+
+    @Test(arguments: Transport.allCases)
+    func typedSubscriptionsSkipOtherTypes(_ t: Transport) async throws {
+        let bus = try await t.makeBus()
+        let votes = try await bus.subscribe(to: Vote.self, "*")
+        let pub = Publisher(bus: bus, source: "test/p")
+        try await pub.publish(bar("AAPL", 1))
+        try await pub.publish(Vote(agent: "risk", symbol: "AAPL", time: .epoch, action: .hold, score: 0, confidence: 0, reason: "calm"))
+        let v = try await withTimeout {
+            var it = votes.makeAsyncIterator()
+            return await it.next()
+        }
+        #expect(v?.event.agent == "risk")
+        #expect(votes.stats.accepted == 1)
+        await bus.shutdown()
+    }
+
+    @Test(arguments: Transport.allCases)
+    func orderIsKeptPerPublisherAndFanOutIsExact(_ t: Transport) async throws {
+        let bus = try await t.makeBus()
+        let publishers = 4, events = 2_000, subscribers = 3
+        var subs: [Subscription] = []
+        for i in 0..<subscribers {
+            subs.append(try await bus.subscribe(["market.bar.*"], options: SubscriptionOptions(name: "s\(i)", policy: .suspend(capacity: 64))))
+        }
+        let allSubs = subs
+        let results = try await withTimeout(30) {
+            try await withThrowingTaskGroup(of: [Envelope]?.self) { group in
+                for s in allSubs { group.addTask { await collect(s, publishers * events) } }
+                for p in 0..<publishers {
+                    group.addTask {
+                        let pub = Publisher(bus: bus, source: "test/p\(p)")
+                        for i in 0..<events { try await pub.publish(bar("S\(p % 2)", i)) }
+                        return nil
+                    }
+                }
+                var all: [[Envelope]] = []
+                for try await r in group { if let r { all.append(r) } }
+                return all
+            }
+        }
+        #expect(results.count == subscribers)
+        for received in results {
+            #expect(received.count == publishers * events)
+            var last: [String: UInt64] = [:]
+            for e in received {
+                #expect(e.seq == (last[e.source] ?? 0) + 1, "out of order from \(e.source)")
+                last[e.source] = e.seq
+            }
+            #expect(last.count == publishers)
+        }
+        await bus.shutdown()
+    }
+
+    @Test(arguments: Transport.allCases)
+    func unsubscribeDeliversWhatWasQueuedThenEnds(_ t: Transport) async throws {
+        let bus = try await t.makeBus()
+        let sub = try await bus.subscribe("market.bar.*")
+        let other = try await bus.subscribe("market.bar.*")
+        let pub = Publisher(bus: bus, source: "test/p")
+        for i in 0..<3 { try await pub.publish(bar("X", i)) }
+        _ = try await withTimeout { await collect(other, 3) }
+        sub.cancel()
+        try await pub.publish(bar("X", 3))
+        let got = try await withTimeout { await collect(sub, 10) }
+        #expect(got.map(\.seq) == [1, 2, 3])
+        await bus.shutdown()
+    }
+
+    @Test(arguments: Transport.allCases)
+    func shutdownDrainsAcceptedEventsThenEndsStreams(_ t: Transport) async throws {
+        let bus = try await t.makeBus()
+        let sub = try await bus.subscribe("market.bar.*")
+        let pub = Publisher(bus: bus, source: "test/p")
+        for i in 0..<100 { try await pub.publish(bar("X", i)) }
+        let consumer = Task { await collect(sub, .max) }
+        await bus.shutdown()
+        let got = try await withTimeout { await consumer.value }
+        #expect(got.count == 100)
+        await #expect(throws: BusError.closed) { try await pub.publish(bar("X", 100)) }
+    }
+
+    @Test(arguments: Transport.allCases)
+    func invalidTopicsAndPatternsAreRefused(_ t: Transport) async throws {
+        let bus = try await t.makeBus()
+        let pub = Publisher(bus: bus, source: "test/p")
+        await #expect(throws: BusError.self) { try await pub.publish(bar("A", 1), topic: "market..bar") }
+        await #expect(throws: BusError.self) { _ = try await bus.subscribe([String](), options: SubscriptionOptions()) }
+        await #expect(throws: BusError.self) { _ = try await bus.subscribe([""], options: SubscriptionOptions()) }
+        await bus.shutdown()
+    }
+}

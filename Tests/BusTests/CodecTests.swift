@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+@testable import Bus
+
+@Suite struct CodecTests {
+    @Test(arguments: EventType.allCases)
+    func roundTripsEveryEventType(_ type: EventType) throws {
+        let e = EventSamples.envelope(type)
+        let bytes = EventCodec.encode(e)
+        let back = try EventCodec.decode(bytes)
+        #expect(back == e)
+        #expect(back.type == type.rawValue)
+        // Stable: encoding the decoded value gives the same bytes.
+        #expect(EventCodec.encode(back) == bytes)
+    }
+
+    @Test(arguments: EventType.allCases)
+    func foundationReadsOurJSON(_ type: EventType) throws {
+        let e = EventSamples.envelope(type)
+        let back = try JSONDecoder().decode(Envelope.self, from: Data(EventCodec.encode(e)))
+        #expect(back == e)
+    }
+
+    @Test(arguments: EventType.allCases)
+    func weReadFoundationJSON(_ type: EventType) throws {
+        let e = EventSamples.envelope(type)
+        let data = try JSONEncoder().encode(e)
+        let back = try EventCodec.decode([UInt8](data))
+        #expect(back == e)
+    }
+
+    @Test func minimalMessageFromAnotherLanguage() throws {
+        // What a shell or Python client sends: only `type` and `data`.
+        let text = #"{"type":"bar","data":{"symbol":"MSFT","time":"2024-01-02","open":1,"high":2,"low":0.5,"close":1.5,"volume":100}}"#
+        let e = try EventCodec.decode(text, channel: "market.bar.MSFT", receivedAt: Timestamp(seconds: 5))
+        let bar = try #require(e.event(as: Bar.self))
+        #expect(bar.symbol == "MSFT")
+        #expect(bar.time == (try ISO8601.parse("2024-01-02T00:00:00Z")))
+        #expect(e.topic == "market.bar.MSFT")
+        #expect(e.source == "external")
+        #expect(e.seq == 0)
+        #expect(e.time == bar.time)
+        #expect(e.published == Timestamp(seconds: 5))
+    }
+
+    @Test func timestampsAsEpochSeconds() throws {
+        let text = #"{"type":"bar","data":{"symbol":"X","time":1704153600.5,"open":1,"high":1,"low":1,"close":1,"volume":0}}"#
+        let bar = try #require(try EventCodec.decode(text).event(as: Bar.self))
+        #expect(bar.time == Timestamp(nanoseconds: 1_704_153_600_500_000_000))
+    }
+
+    @Test func unknownTypeBecomesRawAndRoundTrips() throws {
+        let text = #"{"type":"custom_signal","topic":"custom.x","source":"py/bot","seq":3,"time":"2024-01-02T00:00:00Z","data":{"a":[1,2,{"b":null}]}}"#
+        let e = try EventCodec.decode(text)
+        guard case .raw(let raw) = e.payload else {
+            Issue.record("expected a raw payload")
+            return
+        }
+        #expect(raw.type == "custom_signal")
+        #expect(raw.json == #"{"a":[1,2,{"b":null}]}"#)
+        #expect(e.id == EventID(source: "py/bot", seq: 3))
+        let again = try EventCodec.decode(EventCodec.encode(e))
+        #expect(again == e)
+    }
+
+    @Test func foreignIDsAreKept() throws {
+        let text = #"{"id":"abc-123","type":"halt","source":"ops","data":{"time":"2024-01-02T00:00:00Z","code":"manual","reason":"r","by":"ops"}}"#
+        let e = try EventCodec.decode(text)
+        #expect(e.id.description == "abc-123")
+        #expect(try EventCodec.decode(EventCodec.encode(e)).id.description == "abc-123")
+    }
+
+    @Test(arguments: [
+        (#"{"type":"bar","data":{"symbol":"X","time":"2024-01-02","open":1,"high":1,"low":1,"volume":0}}"#, #"bar: missing field "close" in bar"#),
+        (#"{"data":{}}"#, #"missing field "type""#),
+        (#"{"type":"bar"}"#, #"missing field "data""#),
+        (#"{"schema":2,"type":"bar","data":{}}"#, "schema version 2 is newer than this build understands (1)"),
+        (#"[1,2]"#, "message is not a JSON object (at byte 0)"),
+        ("", "empty message"),
+        (#"{"type":"bar","data":{"symbol":"X","time":"yesterday","open":1,"high":1,"low":1,"close":1,"volume":0}}"#, #"bar: not an ISO 8601 time: "yesterday" (at byte 43)"#),
+        (#"{"type":"vote","data":{"agent":"t","symbol":"X","time":"2024-01-02","action":"short","score":0,"confidence":0,"reason":""}}"#, #"vote: invalid value "short" for "action" (at byte 77)"#),
+        (#"{"type":"bar","data":{"symbol":"X","time":"2024-01-02","open":"1","high":1,"low":1,"close":1,"volume":0}}"#, "bar: expected a number, found '\"' (at byte 62)"),
+        (#"{"type":"bar","data":{} "#, "unterminated object (at byte 24)"),
+        (#"{"type":"bar","data":{}} x"#, "unexpected 'x' after the JSON value (at byte 25)"),
+    ])
+    func malformedInputGivesAClearError(_ text: String, _ message: String) {
+        do {
+            _ = try EventCodec.decode(text)
+            Issue.record("decoded malformed input: \(text)")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test func doublesRoundTripExactly() throws {
+        var rng = SplitMix64(seed: 42)
+        var values: [Double] = [0, -0.0, 1, -1, 0.1, 185.64, 1e-9, 1e-10, 123456.789, 9_007_199_254_740_991, 1e21, 1e300, .leastNonzeroMagnitude, .pi, -2.5e-7]
+        for _ in 0..<20_000 { values.append(Double(bitPattern: rng.next())) }
+        for _ in 0..<20_000 { values.append(Double(Int(rng.next() % 10_000_000)) / 100) }
+        for v in values where v.isFinite {
+            var w = JSONWriter()
+            w.appendDouble(v)
+            let back = try JSONReader.withReader(w.bytes) { (r: inout JSONReader) throws(WireError) in try r.readDouble() }
+            #expect(back.bitPattern == v.bitPattern || (v == 0 && back == 0), "\(v) → \(w.string) → \(back)")
+        }
+    }
+
+    @Test func stringsWithEscapesAndUnicodeRoundTrip() throws {
+        let samples = ["plain", "quote \" backslash \\ slash /", "tab\tnewline\ncr\r", "\u{0001}\u{001F}", "émoji 📈 €", "long " + String(repeating: "x", count: 300), ""]
+        for s in samples {
+            var w = JSONWriter()
+            w.value(s)
+            let back = try JSONReader.withReader(w.bytes) { (r: inout JSONReader) throws(WireError) in try r.readString() }
+            #expect(back == s)
+            let viaFoundation = try JSONDecoder().decode(String.self, from: Data(w.bytes))
+            #expect(viaFoundation == s)
+        }
+        let escaped = try JSONReader.withReader(#""\u00e9\ud83d\udcc8\n""#) { (r: inout JSONReader) throws(WireError) in try r.readString() }
+        #expect(escaped == "é📈\n")
+    }
+
+    @Test func timestampsFormatAndParse() throws {
+        #expect(Timestamp(seconds: 0).iso8601 == "1970-01-01T00:00:00Z")
+        #expect(Timestamp(nanoseconds: 1_704_205_800_125_000_000).iso8601 == "2024-01-02T14:30:00.125Z")
+        #expect(Timestamp(nanoseconds: 1_704_205_800_000_001_000).iso8601 == "2024-01-02T14:30:00.000001Z")
+        #expect(Timestamp(nanoseconds: -1).iso8601 == "1969-12-31T23:59:59.999999999Z")
+        #expect(try ISO8601.parse("2024-02-29") == Timestamp(seconds: 1_709_164_800))
+        #expect(try ISO8601.parse("2024-01-02T15:30:00+01:00") == ISO8601.parse("2024-01-02T14:30:00Z"))
+        #expect(try ISO8601.parse("2024-01-02 09:30") == ISO8601.parse("2024-01-02T09:30:00Z"))
+        #expect(try ISO8601.parse("2024-01-02T14:30:00-0500") == ISO8601.parse("2024-01-02T19:30:00Z"))
+        for bad in ["2023-02-29", "2024-13-01", "2024-01-02T25:00", "20240102", "2024-01-02T14:30:00Zjunk", "2024-1-2"] {
+            #expect(throws: ISO8601.ParseError.self) { try ISO8601.parse(bad) }
+        }
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<10_000 {
+            let t = Timestamp(nanoseconds: Int64(bitPattern: rng.next()) % 7_000_000_000_000_000_000)
+            #expect(try ISO8601.parse(t.iso8601) == t)
+        }
+    }
+
+    @Test func eventIDsParse() {
+        #expect(EventID(parsing: "main/technical:42") == EventID(source: "main/technical", seq: 42))
+        #expect(EventID(parsing: "a:b:7") == EventID(source: "a:b", seq: 7))
+        #expect(EventID(parsing: "abc").description == "abc")
+        #expect(EventID(parsing: "abc:0").description == "abc:0")
+        #expect(EventID(parsing: ":5").description == ":5")
+    }
+}
+
+/// A small deterministic generator for property tests and fuzzing.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
