@@ -34,6 +34,7 @@ public actor OrchestratorAgent {
     public static let name = "orchestrator"
     public nonisolated let unownedExecutor: UnownedSerialExecutor
     private let config: OrchestratorConfig
+    private let context: AgentContext
     private let publisher: Publisher
     private let subscription: Subscription
     private let clock: any WallClock
@@ -55,6 +56,7 @@ public actor OrchestratorAgent {
 
     public init(context: AgentContext, config: OrchestratorConfig) async throws {
         unownedExecutor = context.executor.asUnownedSerialExecutor()
+        self.context = context
         self.config = config
         clock = context.clock
         publisher = context.publisher(for: Self.name)
@@ -65,15 +67,7 @@ public actor OrchestratorAgent {
     }
 
     public func run() async {
-        for await e in subscription {
-            do {
-                try await handle(e)
-            } catch let error as BusError where error.code == .closed {
-                return
-            } catch {
-                reportAgentProblem(Self.name, "\(e.topic): \(error)")
-            }
-        }
+        await context.consume(subscription, agent: Self.name) { try await handle($0) }
     }
 
     /// Marks voters as unavailable (their node is down) or available again. Cycles that

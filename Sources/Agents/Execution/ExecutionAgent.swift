@@ -5,6 +5,7 @@ import Bus
 public actor ExecutionAgent {
     public static let name = "execution"
     public nonisolated let unownedExecutor: UnownedSerialExecutor
+    private let context: AgentContext
     private let publisher: Publisher
     private let subscription: Subscription
     private var broker: any Broker
@@ -18,21 +19,14 @@ public actor ExecutionAgent {
 
     public init(context: AgentContext, broker: any Broker = PaperBroker()) async throws {
         unownedExecutor = context.executor.asUnownedSerialExecutor()
+        self.context = context
         self.broker = broker
         publisher = context.publisher(for: Self.name)
         subscription = try await context.subscribe(Self.name, ["market.bar.*", "order.approved.*", "market.end"])
     }
 
     public func run() async {
-        for await e in subscription {
-            do {
-                try await handle(e)
-            } catch let error as BusError where error.code == .closed {
-                return
-            } catch {
-                reportAgentProblem(Self.name, "\(e.topic): \(error)")
-            }
-        }
+        await context.consume(subscription, agent: Self.name) { try await handle($0) }
     }
 
     private func handle(_ e: Envelope) async throws {

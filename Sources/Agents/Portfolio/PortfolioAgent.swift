@@ -33,6 +33,7 @@ public actor PortfolioAgent {
     public static let name = "portfolio"
     public nonisolated let unownedExecutor: UnownedSerialExecutor
     private let config: PortfolioConfig
+    private let context: AgentContext
     private let publisher: Publisher
     private let subscription: Subscription
     private var ledger: Ledger
@@ -48,6 +49,7 @@ public actor PortfolioAgent {
 
     public init(context: AgentContext, config: PortfolioConfig) async throws {
         unownedExecutor = context.executor.asUnownedSerialExecutor()
+        self.context = context
         self.config = config
         ledger = Ledger(cash: config.initialCash)
         publisher = context.publisher(for: Self.name)
@@ -58,19 +60,8 @@ public actor PortfolioAgent {
     }
 
     public func run() async {
-        for await e in subscription {
-            do {
-                try await handle(e)
-            } catch let error as BusError where error.code == .closed {
-                return
-            } catch {
-                reportAgentProblem(Self.name, "\(e.topic): \(error)")
-            }
-        }
+        await context.consume(subscription, agent: Self.name) { try await handle($0) }
     }
-
-    /// The book now (for the runner's summary; agents never call each other).
-    public var book: Ledger { ledger }
 
     private func handle(_ e: Envelope) async throws {
         switch e.payload {

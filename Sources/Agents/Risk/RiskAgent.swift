@@ -21,6 +21,7 @@ public actor RiskAgent {
     public static let name = "risk"
     public nonisolated let unownedExecutor: UnownedSerialExecutor
     private let config: RiskConfig
+    private let context: AgentContext
     private let publisher: Publisher
     private let subscription: Subscription
     private var monitor: RiskMonitor
@@ -31,6 +32,7 @@ public actor RiskAgent {
 
     public init(context: AgentContext, config: RiskConfig) async throws {
         unownedExecutor = context.executor.asUnownedSerialExecutor()
+        self.context = context
         self.config = config
         monitor = RiskMonitor(limits: config.limits, cash: config.initialCash)
         publisher = context.publisher(for: Self.name)
@@ -38,15 +40,7 @@ public actor RiskAgent {
     }
 
     public func run() async {
-        for await e in subscription {
-            do {
-                try await handle(e)
-            } catch let error as BusError where error.code == .closed {
-                return
-            } catch {
-                reportAgentProblem(Self.name, "\(e.topic): \(error)")
-            }
-        }
+        await context.consume(subscription, agent: Self.name) { try await handle($0) }
     }
 
     private func handle(_ e: Envelope) async throws {

@@ -1,14 +1,4 @@
 import Bus
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Reports an agent's failure to handle an event: one line on stderr (and, once structured
-/// logging exists, a log record). Agents keep running after such a failure.
-public func reportAgentProblem(_ agent: String, _ message: String) {
-    var line = "agora: \(agent): \(message)\n"
-    line.withUTF8 { u in _ = write(2, u.baseAddress, u.count) }
-}
 
 extension Envelope {
     /// The symbol of a per-symbol topic (its last segment).
