@@ -42,6 +42,9 @@ public actor PortfolioAgent {
     private var exitReasons: [String: String] = [:]      // orderId → why the position is closed
     private var closedPnLs: [Double] = []
     private var nextOrder = 1
+    /// The data has ended at this time; `system.finished` follows once no order is pending.
+    private var endedAt: Timestamp?
+    private var finished = false
     private var lastBar: [String: Bar] = [:]
     private var requestTopics = TopicCache(prefix: "order.request.")
     private var deniedTopics = TopicCache(prefix: "order.denied.")
@@ -64,6 +67,14 @@ public actor PortfolioAgent {
     }
 
     private func handle(_ e: Envelope) async throws {
+        try await dispatch(e)
+        if let end = endedAt, !finished, pending.isEmpty {
+            finished = true
+            try await publisher.publish(RunFinished(time: end, trades: ledger.tradesClosed, equity: ledger.equity, by: Self.name), causation: e.id)
+        }
+    }
+
+    private func dispatch(_ e: Envelope) async throws {
         switch e.payload {
         case .bar(let bar):
             lastBar[bar.symbol] = bar
@@ -95,6 +106,7 @@ public actor PortfolioAgent {
             pending[c.orderId] = nil
             exitReasons[c.orderId] = nil
         case .marketEnd(let end):
+            endedAt = end.time
             guard config.closeAtEnd else { return }
             for p in ledger.positions.values.sorted(by: { $0.symbol < $1.symbol }) where p.quantity != 0 {
                 let id = newOrderID()
