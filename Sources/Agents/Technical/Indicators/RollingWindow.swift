@@ -1,0 +1,106 @@
+/// The last `capacity` values of a series, in a fixed ring: O(1) per push, no allocation
+/// after creation. The building block of the windowed indicators.
+public struct RollingWindow: Sendable, Equatable {
+    var storage: [Double]
+    /// The slot the next value goes into (the oldest value once the window is full).
+    var head = 0
+    /// How many values are held (at most `capacity`).
+    public private(set) var count = 0
+    public let capacity: Int
+
+    public init(capacity: Int) {
+        precondition(capacity >= 1, "a window holds at least one value")
+        self.capacity = capacity
+        storage = [Double](repeating: 0, count: capacity)
+    }
+
+    public var isFull: Bool { count == capacity }
+
+    /// Appends `x`; returns the value it evicts once the window is full.
+    @discardableResult
+    public mutating func push(_ x: Double) -> Double? {
+        let h = head
+        head = h + 1 == capacity ? 0 : h + 1
+        if count == capacity {
+            let old = storage[h]
+            storage[h] = x
+            return old
+        }
+        storage[h] = x
+        count += 1
+        return nil
+    }
+
+    /// The values from oldest to newest.
+    public var values: [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(count)
+        forEach { out.append($0) }
+        return out
+    }
+
+    /// Calls `body` with each value, oldest first.
+    public func forEach(_ body: (Double) -> Void) {
+        let start = count == capacity ? head : 0
+        for k in 0..<count {
+            var i = start + k
+            if i >= capacity { i -= capacity }
+            body(storage[i])
+        }
+    }
+
+    /// The sum of the values, added oldest first (used to re-anchor running sums).
+    public func sum() -> Double {
+        var s = 0.0
+        forEach { s += $0 }
+        return s
+    }
+}
+
+/// The running maximum (or minimum) of the last `period` values in amortised O(1) per
+/// value: a monotonic deque of (index, value) in a fixed ring.
+public struct RollingExtreme: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case max, min }
+
+    public let period: Int
+    public let kind: Kind
+    var indices: [Int]
+    var values: [Double]
+    var front = 0
+    var size = 0
+    var index = -1
+
+    public init(period: Int, kind: Kind) {
+        precondition(period >= 1, "period must be at least 1")
+        self.period = period
+        self.kind = kind
+        indices = [Int](repeating: 0, count: period)
+        values = [Double](repeating: 0, count: period)
+    }
+
+    /// Adds `x` and returns the extreme of the last `period` values (fewer at the start).
+    public mutating func update(_ x: Double) -> Double {
+        index += 1
+        let cap = period
+        // Drop the front when it has left the window.
+        if size > 0 && indices[front] <= index - cap {
+            front = front + 1 == cap ? 0 : front + 1
+            size -= 1
+        }
+        // Drop from the back every value that `x` dominates (ties: keep the newest).
+        while size > 0 {
+            var back = front + size - 1
+            if back >= cap { back -= cap }
+            let v = values[back]
+            let dominated = kind == .max ? v <= x : v >= x
+            if !dominated { break }
+            size -= 1
+        }
+        var slot = front + size
+        if slot >= cap { slot -= cap }
+        indices[slot] = index
+        values[slot] = x
+        size += 1
+        return values[front]
+    }
+}
