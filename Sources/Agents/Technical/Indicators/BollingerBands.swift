@@ -29,6 +29,7 @@ public struct BollingerBands: Sendable, Equatable {
     var s1 = 0.0
     var s2 = 0.0
     var sinceAnchor = 0
+    let inversePeriod: Double
     /// The latest bands; nil during warm-up.
     public private(set) var value: Output?
     /// The latest population standard deviation; nil during warm-up.
@@ -43,6 +44,7 @@ public struct BollingerBands: Sendable, Equatable {
         self.period = period
         self.deviationsUp = deviationsUp
         self.deviationsDown = deviationsDown
+        inversePeriod = 1 / Double(period)
         window = RollingWindow(capacity: period)
     }
 
@@ -67,9 +69,8 @@ public struct BollingerBands: Sendable, Equatable {
             reanchor()
         }
         guard window.isFull else { return nil }
-        let n = Double(period)
-        let m = s1 / n
-        let variance = s2 / n - m * m
+        let m = s1 * inversePeriod
+        let variance = s2 * inversePeriod - m * m
         let sd = variance > 0 ? variance.squareRoot() : 0
         let middle = shift + m
         let out = Output(upper: middle + deviationsUp * sd, middle: middle, lower: middle - deviationsDown * sd)

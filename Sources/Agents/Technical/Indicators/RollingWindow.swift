@@ -58,12 +58,15 @@ public struct RollingWindow: Sendable, Equatable {
 }
 
 /// The running maximum (or minimum) of the last `period` values in amortised O(1) per
-/// value: a monotonic deque of (index, value) in a fixed ring.
+/// value: a monotonic deque of (index, value) in a fixed ring. Minima are kept as negated
+/// maxima, so one branch-light loop serves both.
 public struct RollingExtreme: Sendable, Equatable {
     public enum Kind: Sendable, Equatable { case max, min }
 
     public let period: Int
     public let kind: Kind
+    /// +1 for a maximum, −1 for a minimum.
+    let sign: Double
     var indices: [Int]
     var values: [Double]
     var front = 0
@@ -74,6 +77,7 @@ public struct RollingExtreme: Sendable, Equatable {
         precondition(period >= 1, "period must be at least 1")
         self.period = period
         self.kind = kind
+        sign = kind == .max ? 1 : -1
         indices = [Int](repeating: 0, count: period)
         values = [Double](repeating: 0, count: period)
     }
@@ -81,26 +85,33 @@ public struct RollingExtreme: Sendable, Equatable {
     /// Adds `x` and returns the extreme of the last `period` values (fewer at the start).
     public mutating func update(_ x: Double) -> Double {
         index += 1
-        let cap = period
-        // Drop the front when it has left the window.
-        if size > 0 && indices[front] <= index - cap {
-            front = front + 1 == cap ? 0 : front + 1
-            size -= 1
+        let cap = period, i = index
+        let v = x * sign
+        var front = self.front, size = self.size
+        let top = indices.withUnsafeMutableBufferPointer { ix in
+            values.withUnsafeMutableBufferPointer { vs in
+                // Drop the front when it has left the window.
+                if size > 0 && ix[front] <= i - cap {
+                    front = front + 1 == cap ? 0 : front + 1
+                    size -= 1
+                }
+                // Drop from the back every value that `x` dominates (ties: keep the newest).
+                while size > 0 {
+                    var back = front + size - 1
+                    if back >= cap { back -= cap }
+                    if vs[back] > v { break }
+                    size -= 1
+                }
+                var slot = front + size
+                if slot >= cap { slot -= cap }
+                ix[slot] = i
+                vs[slot] = v
+                size += 1
+                return vs[front]
+            }
         }
-        // Drop from the back every value that `x` dominates (ties: keep the newest).
-        while size > 0 {
-            var back = front + size - 1
-            if back >= cap { back -= cap }
-            let v = values[back]
-            let dominated = kind == .max ? v <= x : v >= x
-            if !dominated { break }
-            size -= 1
-        }
-        var slot = front + size
-        if slot >= cap { slot -= cap }
-        indices[slot] = index
-        values[slot] = x
-        size += 1
-        return values[front]
+        self.front = front
+        self.size = size
+        return top * sign
     }
 }
