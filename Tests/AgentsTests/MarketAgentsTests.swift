@@ -257,6 +257,17 @@ import Bus
         #expect(try d.decode(MarketDataConfig.self, from: Data(#"{"mode":"paced","speed":120}"#.utf8)) == MarketDataConfig(mode: .paced, speed: 120))
         #expect(throws: DecodingError.self) { try d.decode(MarketDataConfig.self, from: Data(#"{"speed":0}"#.utf8)) }
         #expect(throws: DecodingError.self) { try d.decode(MarketDataConfig.self, from: Data(#"{"sped":2}"#.utf8)) }
+        // The series and indicator periods decode the same way.
+        var s = SyntheticSeries()
+        s.bars = 50
+        s.decimals = nil
+        #expect(try d.decode(SyntheticSeries.self, from: Data(#"{"bars":50,"decimals":null}"#.utf8)) == s)
+        #expect(try d.decode(SyntheticSeries.self, from: JSONEncoder().encode(s)) == s)
+        #expect(throws: DecodingError.self) { try d.decode(SyntheticSeries.self, from: Data(#"{"volatility":-1}"#.utf8)) }
+        var p = IndicatorPeriods()
+        p.rsi = 10
+        #expect(try d.decode(IndicatorPeriods.self, from: Data(#"{"rsi":10}"#.utf8)) == p)
+        #expect(throws: DecodingError.self) { try d.decode(IndicatorPeriods.self, from: Data(#"{"macdFast":30}"#.utf8)) }
     }
 }
 

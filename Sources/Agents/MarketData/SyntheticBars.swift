@@ -24,6 +24,45 @@ public struct SyntheticSeries: Sendable, Equatable, Codable {
 
     public init() {}
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case symbol, bars, seed, start, intervalSeconds, price, drift, volatility, volume, decimals
+    }
+
+    /// Every key is optional (the defaults above); unknown keys and bad values are refused.
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.allCases.map(\.rawValue), in: "synthetic series")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = SyntheticSeries()
+        symbol = try c.value(.symbol, or: d.symbol)
+        bars = try c.value(.bars, or: d.bars)
+        seed = try c.value(.seed, or: d.seed)
+        start = try c.value(.start, or: d.start)
+        intervalSeconds = try c.value(.intervalSeconds, or: d.intervalSeconds)
+        price = try c.value(.price, or: d.price)
+        drift = try c.value(.drift, or: d.drift)
+        volatility = try c.value(.volatility, or: d.volatility)
+        volume = try c.value(.volume, or: d.volume)
+        decimals = c.contains(.decimals) ? try c.decodeIfPresent(Int.self, forKey: .decimals) : d.decimals
+        if let p = problem() {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: p))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(symbol, forKey: .symbol)
+        try c.encode(bars, forKey: .bars)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(start, forKey: .start)
+        try c.encode(intervalSeconds, forKey: .intervalSeconds)
+        try c.encode(price, forKey: .price)
+        try c.encode(drift, forKey: .drift)
+        try c.encode(volatility, forKey: .volatility)
+        try c.encode(volume, forKey: .volume)
+        // null (full precision) is written out: absent would mean the default, 2.
+        if let decimals { try c.encode(decimals, forKey: .decimals) } else { try c.encodeNil(forKey: .decimals) }
+    }
+
     /// A year, for annualised drift and volatility: 365.25 days of calendar time.
     public static let secondsPerYear = 365.25 * 86_400
     /// Timestamps are Int64 nanoseconds (up to 2262); series end before 2250-01-01.

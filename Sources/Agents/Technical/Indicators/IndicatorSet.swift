@@ -17,6 +17,32 @@ public struct IndicatorPeriods: Sendable, Equatable, Codable {
 
     public init() {}
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case sma, ema, rsi, macdFast, macdSlow, macdSignal, bollinger, bollingerDeviations, atr, stochK, stochKSmoothing, stochD
+    }
+
+    /// Every key is optional (the defaults above); unknown keys and bad periods are refused.
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.allCases.map(\.rawValue), in: "indicator periods")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = IndicatorPeriods()
+        sma = try c.value(.sma, or: d.sma)
+        ema = try c.value(.ema, or: d.ema)
+        rsi = try c.value(.rsi, or: d.rsi)
+        macdFast = try c.value(.macdFast, or: d.macdFast)
+        macdSlow = try c.value(.macdSlow, or: d.macdSlow)
+        macdSignal = try c.value(.macdSignal, or: d.macdSignal)
+        bollinger = try c.value(.bollinger, or: d.bollinger)
+        bollingerDeviations = try c.value(.bollingerDeviations, or: d.bollingerDeviations)
+        atr = try c.value(.atr, or: d.atr)
+        stochK = try c.value(.stochK, or: d.stochK)
+        stochKSmoothing = try c.value(.stochKSmoothing, or: d.stochKSmoothing)
+        stochD = try c.value(.stochD, or: d.stochD)
+        if let p = problem() {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: p))
+        }
+    }
+
     /// The CSV columns of `agora indicators`, after `time`.
     public var columns: [String] {
         ["sma_\(sma)", "ema_\(ema)", "rsi_\(rsi)", "macd", "macd_signal", "macd_hist",
