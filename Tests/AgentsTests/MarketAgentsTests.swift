@@ -232,6 +232,20 @@ import Bus
         ctx.executor.stop()
     }
 
+    @Test func badSettingsAreRefusedNotCrashed() async throws {
+        let bus = InMemoryBus()
+        let ctx = Self.context(bus)
+        let inputs = MarketInputs(bars: [.bars([K.bar("A", day: 1, close: 1)], name: "a")])
+        let agent = try await MarketDataAgent(context: ctx, feed: try inputs.open(), config: .init(mode: .paced, speed: 0))
+        await #expect(throws: MarketDataError.invalidConfig("speed must be a positive number, got 0.0")) { try await agent.run() }
+        var series = SyntheticSeries()
+        series.bars = -1
+        #expect(throws: InputError(file: "synthetic SYN", "bars must not be negative, got -1")) {
+            try MarketInputs(bars: [.synthetic(series)]).open()
+        }
+        ctx.executor.stop()
+    }
+
     @Test func cycleGateVerdicts() {
         let bar = K.bar("AAPL", day: 1, close: 1)
         let c = Envelope.cycleID(symbol: "AAPL", time: bar.time)

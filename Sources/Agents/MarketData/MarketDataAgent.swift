@@ -6,6 +6,8 @@ public enum MarketDataError: Error, Sendable, Equatable, CustomStringConvertible
     case input(InputError)
     /// A backtest cycle did not finish in time.
     case cycleTimeout(String)
+    /// The configuration cannot work (for example a speed of 0).
+    case invalidConfig(String)
     case bus(BusError)
     case cancelled
 
@@ -13,6 +15,7 @@ public enum MarketDataError: Error, Sendable, Equatable, CustomStringConvertible
         switch self {
         case .input(let e): e.description
         case .cycleTimeout(let m): m
+        case .invalidConfig(let m): "market-data configuration: \(m)"
         case .bus(let e): "bus: \(e)"
         case .cancelled: "replay cancelled"
         }
@@ -94,6 +97,7 @@ public actor MarketDataAgent {
 
     /// Replays the whole feed, then publishes `market.end`.
     public func run() async throws(MarketDataError) -> MarketReplaySummary {
+        if let p = config.problem() { throw .invalidConfig(p) }
         var watcher: Task<Void, Never>?
         var watchdog: Task<Void, Never>?
         if let cycles {
@@ -113,8 +117,9 @@ public actor MarketDataAgent {
             while let item = try nextItem() {
                 if config.mode == .paced {
                     if let m0 = marketStart {
-                        let offset = Double((item.time - m0).nanoseconds) / config.speed
-                        let due = Timestamp(nanoseconds: wallStart.nanoseconds + Int64(offset.rounded()))
+                        // Capped at ~100 years, so a huge gap cannot overflow the clock.
+                        let offset = min(Double((item.time - m0).nanoseconds) / config.speed, 3.2e18)
+                        let due = Timestamp(nanoseconds: wallStart.nanoseconds &+ Int64(offset.rounded()))
                         let now = clock.now()
                         if due > now {
                             do { try await sleeper.sleep(for: due - now) } catch { throw MarketDataError.cancelled }

@@ -183,6 +183,7 @@ public struct MarketInputs: Sendable, Equatable {
             case .csv(let path, let symbol):
                 sources.append(try BarCSVReader(path: path, options: .init(symbol: symbol, skipBadRows: skipBadRows)))
             case .synthetic(let s):
+                if let p = s.problem() { throw InputError(file: "synthetic \(s.symbol)", p) }
                 sources.append(SyntheticBarSource(s))
             case .bars(let b, let name):
                 sources.append(ArrayBarSource(b, name: name))
