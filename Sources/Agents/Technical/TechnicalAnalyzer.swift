@@ -38,12 +38,12 @@ public struct TechnicalAnalyzer: Sendable {
         bars += 1
         var components: [VoteComponent] = []
         components.reserveCapacity(strategies.count)
-        var allReady = true
+        var allReady = true, anyReady = false
         for i in strategies.indices {
             components.append(strategies[i].update(bar))
-            if !strategies[i].isReady { allReady = false }
+            if strategies[i].isReady { anyReady = true } else { allReady = false }
         }
-        if config.holdUntilAllReady && !allReady {
+        if !anyReady || (config.holdUntilAllReady && !allReady) {
             return Vote(agent: TechnicalAnalyzer.agent, symbol: symbol, time: bar.time, action: .hold, score: 0, confidence: 0,
                         reason: "warming up (\(bars)/\(warmUpBars) bars)", components: components)
         }
