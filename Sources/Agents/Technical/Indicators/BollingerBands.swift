@@ -79,14 +79,17 @@ public struct BollingerBands: Sendable, Equatable {
         return out
     }
 
-    /// Re-centres the shift on the window mean and recomputes both sums from the window.
+    /// Re-centres the shift on the window mean and recomputes both sums from the window
+    /// (called when the window is full).
     mutating func reanchor() {
-        let mean = window.sum() / Double(window.count)
+        let mean = window.sum() * inversePeriod
         var a = 0.0, b = 0.0
-        window.forEach { v in
-            let d = v - mean
-            a += d
-            b += d * d
+        window.storage.withUnsafeBufferPointer { p in
+            for v in p {
+                let d = v - mean
+                a += d
+                b += d * d
+            }
         }
         shift = mean
         s1 = a

@@ -21,14 +21,13 @@ public struct RollingWindow: Sendable, Equatable {
     public mutating func push(_ x: Double) -> Double? {
         let h = head
         head = h + 1 == capacity ? 0 : h + 1
-        if count == capacity {
-            let old = storage[h]
-            storage[h] = x
-            return old
+        let full = count == capacity
+        if !full { count += 1 }
+        return storage.withUnsafeMutableBufferPointer { p in
+            let old = p[h]
+            p[h] = x
+            return full ? old : nil
         }
-        storage[h] = x
-        count += 1
-        return nil
     }
 
     /// The values from oldest to newest.
@@ -51,9 +50,16 @@ public struct RollingWindow: Sendable, Equatable {
 
     /// The sum of the values, added oldest first (used to re-anchor running sums).
     public func sum() -> Double {
-        var s = 0.0
-        forEach { s += $0 }
-        return s
+        storage.withUnsafeBufferPointer { p in
+            var s = 0.0
+            if count == capacity {
+                for i in head..<capacity { s += p[i] }
+                for i in 0..<head { s += p[i] }
+            } else {
+                for i in 0..<count { s += p[i] }
+            }
+            return s
+        }
     }
 }
 
