@@ -16,6 +16,9 @@ enum CommandRegistry {
         RunCommand.self,
         BenchBusCommand.self,
         BenchCodecCommand.self,
+        BenchIndicatorsCommand.self,
+        IndicatorsCommand.self,
+        DataSynthCommand.self,
         WireExamplesCommand.self,
     ]
 
