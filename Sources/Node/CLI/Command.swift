@@ -17,6 +17,7 @@ enum CommandRegistry {
         BenchBusCommand.self,
         BenchCodecCommand.self,
         WireExamplesCommand.self,
+        SentimentCommand.self,
     ]
 
     static let overview = """
