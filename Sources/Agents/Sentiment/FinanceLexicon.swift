@@ -96,7 +96,9 @@ enum FinanceLexicon {
         ("recession", -2.4), ("downturn", -2.0), ("slowdown", -1.6), ("slowing", -1.2), ("slows", -1.1), ("slowed", -1.2),
         ("stagnant", -1.5), ("stagnation", -1.6), ("shortage", -1.5), ("shortages", -1.5),
         ("supply disruption", -1.5), ("supply chain disruption", -1.6), ("pressure", -1.0), ("pressured", -1.2),
-        ("worst", -2.8), ("worse", -1.9), ("uncertainty", -1.2), ("uncertain", -1.1), ("volatile", -1.0), ("volatility", -0.9),
+        ("good", 1.6), ("better", 1.5), ("best", 2.2), ("great", 2.2), ("excellent", 2.4), ("hope", 0.9), ("hopes", 1.0),
+        ("bad", -1.8), ("poor", -1.8), ("poorly", -1.7), ("terrible", -2.4), ("awful", -2.4), ("negative", -1.5),
+        ("doubt", -1.2), ("doubts", -1.2), ("worst", -2.8), ("worse", -1.9), ("uncertainty", -1.2), ("uncertain", -1.1), ("volatile", -1.0), ("volatility", -0.9),
         ("risky", -1.2), ("concern", -1.1), ("concerns", -1.2), ("worries", -1.5), ("worried", -1.5),
         ("fear", -1.7), ("fears", -1.7), ("exodus", -1.9),
         // Corporate actions.

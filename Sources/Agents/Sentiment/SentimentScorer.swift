@@ -321,9 +321,9 @@ public struct SentimentScorer: Sendable {
     /// `list.index`), so a value repeated, or equal to an already rescaled one, may be
     /// rescaled at another position. Quadratic in the worst case; only texts containing
     /// "but" pay it, and long ones use an index by value.
-    static func applyBut(_ s: inout [Double], _ bi: Int, before: Double, after: Double) {
+    static func applyBut(_ s: inout [Double], _ bi: Int, before: Double, after: Double, indexedAbove: Int = 64) {
         let n = s.count
-        if n <= 64 {
+        if n <= indexedAbove {
             for k in 0..<n {
                 let v = s[k]
                 var si = 0

@@ -14,6 +14,7 @@ enum SentimentCommand: AgoraCommand {
         .flag("lexicon-phrases", "Match multi-word entries of a VADER file as phrases (VADER itself never does).")
         .flag("precise", "Print full-precision scores instead of VADER's rounding (compound 4 decimals, proportions 3).")
         .option("news", "FILE.jsonl", "Score the headlines of a news file instead of standard input.")
+        .flag("dump-lexicon", "Print the lexicon in VADER's format (phrases included) and exit.")
         .detail("""
             Output, one line per input line (empty lines included):
               {"text":…,"compound":…,"pos":…,"neu":…,"neg":…}
@@ -22,7 +23,14 @@ enum SentimentCommand: AgoraCommand {
             """)
 
     static func run(_ args: Arguments) async throws -> Int32 {
-        let scorer = try makeScorer(args)
+        let (lexicon, rules) = try makeLexicon(args)
+        if args.flag("dump-lexicon") {
+            for (k, v) in lexicon.words.merging(lexicon.phrases, uniquingKeysWith: { a, _ in a }).sorted(by: { $0.key < $1.key }) {
+                Console.out("\(k)\t\(v)\n")
+            }
+            return 0
+        }
+        let scorer = SentimentScorer(lexicon: lexicon, rules: rules)
         let precise = args.flag("precise")
         var w = JSONWriter(capacity: 512)
         if let path = args.string("news") {
@@ -61,19 +69,19 @@ enum SentimentCommand: AgoraCommand {
         w.endObject()
     }
 
-    /// Builds the scorer the options ask for.
-    static func makeScorer(_ args: Arguments) throws -> SentimentScorer {
+    /// The lexicon and rules the options ask for.
+    static func makeLexicon(_ args: Arguments) throws -> (Lexicon, SentimentRules) {
         let rulesName = try args.string("rules").map { _ in try args.choice("rules", ["vader", "finance"], default: "vader") }
         guard let path = args.string("lexicon") else {
             if args.string("lexicon-format") != nil { throw UsageError("agora \(args.spec.path): --lexicon-format needs --lexicon FILE") }
-            return rulesName == "vader" ? SentimentScorer(lexicon: .finance, rules: .vader) : .finance
+            return (.finance, rulesName == "vader" ? .vader : .finance)
         }
         let format = LexiconFormat(rawValue: try args.choice("lexicon-format", LexiconFormat.allCases.map(\.rawValue), default: "vader"))!
         let lexicon: Lexicon
         do {
             lexicon = try Lexicon.load(path: path, format: format, phrases: args.flag("lexicon-phrases"))
         } catch { throw CommandError(error.description) }
-        return SentimentScorer(lexicon: lexicon, rules: rulesName == "finance" ? .finance : .vader)
+        return (lexicon, rulesName == "finance" ? .finance : .vader)
     }
 
     /// Python's `round(x, digits)`: the nearest multiple of 10⁻ᵈ to the exact binary value,
