@@ -56,10 +56,13 @@ public struct SentimentScorer: Sendable {
         for (w, v) in lexicon.words { entries[w, default: WordInfo()].valence = v }
         var maxWords = 1
         for (p, v) in lexicon.phrases {
-            entries[p, default: WordInfo()].valence = v
             let parts = p.split(separator: " ")
+            // Phrases of up to 15 words (the length mask has 16 bits).
+            guard parts.count <= 15 else { continue }
+            entries[p, default: WordInfo()].valence = v
             maxWords = max(maxWords, parts.count)
-            entries[String(parts[0]), default: WordInfo()].flags |= WordInfo.startsPhrase
+            entries[String(parts[0]), default: WordInfo()].phraseLengths |= 1 << UInt16(parts.count)
+            for w in parts { entries[String(w), default: WordInfo()].flags |= WordInfo.inPhrase }
         }
         maxPhraseWords = maxWords
         for (w, b) in rules.boosters {
@@ -108,7 +111,13 @@ public struct SentimentScorer: Sendable {
 
     /// One token after splitting, punctuation stripping and phrase merging.
     struct Token {
+        /// The word id of the lower-cased token (VADER's form), or -1.
         var id: Int32
+        /// The word id of the lower-cased token without any edge punctuation (for phrases), or -1.
+        var matchID: Int32
+        /// Where that punctuation-free form is in the lower-case buffer.
+        var formStart: Int32
+        var formLength: Int32
         var flags: UInt8
         static let hasUpper: UInt8 = 1
         static let hasLower: UInt8 = 2
@@ -125,20 +134,26 @@ public struct SentimentScorer: Sendable {
         return s.withUTF8 { score(utf8: $0) }
     }
 
-    /// Scores UTF-8 text.
+    /// Scores UTF-8 text. Allocates nothing for ASCII text of moderate length.
     public func score(utf8 b: UnsafeBufferPointer<UInt8>) -> SentimentScore {
-        var tokens: [Token] = []
-        tokens.reserveCapacity(b.count / 5 + 4)
-        var matchForms: [(Int32, Int32)] = [] // (start, length) in `lower`, for phrase matching
-        var lower: [UInt8] = []
-        let phrases = maxPhraseWords > 1
-        if phrases { lower.reserveCapacity(b.count) }
-        var exclamations = 0, questions = 0
-        var scratch = [UInt8](repeating: 0, count: 64)
         let n = b.count
+        if n == 0 { return .zero }
+        // Lower-casing can grow a character by half (2 → 3 bytes), never more.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n * 3 / 2 + 8) { lower in
+            withUnsafeTemporaryAllocation(of: Token.self, capacity: (n + 1) / 2 + 1) { tokens in
+                score(b, lower, tokens)
+            }
+        }
+    }
+
+    private func score(_ b: UnsafeBufferPointer<UInt8>, _ lower: UnsafeMutableBufferPointer<UInt8>, _ tokens: UnsafeMutableBufferPointer<Token>) -> SentimentScore {
+        let n = b.count
+        let phrases = maxPhraseWords > 1
+        var used = 0 // bytes of `lower` in use
+        var count = 0
+        var exclamations = 0, questions = 0
         var p = 0
         while p < n {
-            // Skip whitespace, counting nothing; find the token's end.
             let w = SentimentScorer.whitespaceLength(b, p)
             if w > 0 { p += w; continue }
             let start = p
@@ -148,6 +163,7 @@ public struct SentimentScorer: Sendable {
                 p += 1
             }
             let end = p
+            // VADER's form: without edge punctuation, unless that leaves two characters or fewer.
             var ss = start, se = end
             while ss < se && SentimentScorer.isPunct(b[ss]) { ss += 1 }
             while se > ss && SentimentScorer.isPunct(b[se - 1]) { se -= 1 }
@@ -166,42 +182,53 @@ public struct SentimentScorer: Sendable {
             var flags: UInt8 = 0
             if SentimentScorer.isPunct(b[start]) { flags |= Token.leadPunct }
             if SentimentScorer.isPunct(b[end - 1]) { flags |= Token.trailPunct }
-            let len = se - ss
-            var id: Int32 = -1
+            let formStart = used
             if ascii {
-                if scratch.count < len { scratch = [UInt8](repeating: 0, count: len * 2) }
-                scratch.withUnsafeMutableBufferPointer { out in
-                    for i in 0..<len {
-                        var c = b[ss + i]
-                        if c &- 0x41 < 26 { flags |= Token.hasUpper; c |= 0x20 } else if c &- 0x61 < 26 { flags |= Token.hasLower }
-                        out[i] = c
-                    }
-                    if SentimentScorer.containsNT(out.baseAddress!, len) { flags |= Token.hasNT }
-                    id = table.find(out.baseAddress!, len)
+                for i in ss..<se {
+                    var c = b[i]
+                    if c &- 0x41 < 26 { flags |= Token.hasUpper; c |= 0x20 } else if c &- 0x61 < 26 { flags |= Token.hasLower }
+                    lower[used] = c
+                    used += 1
                 }
-                if phrases { SentimentScorer.addMatchForm(scratch, len, &lower, &matchForms) }
             } else {
                 let original = String(decoding: UnsafeBufferPointer(rebasing: b[ss..<se]), as: UTF8.self)
                 for u in original.unicodeScalars {
                     let pr = u.properties
                     if pr.isLowercase || pr.generalCategory == .titlecaseLetter { flags |= Token.hasLower } else if pr.isUppercase { flags |= Token.hasUpper }
                 }
-                let lowered = Array(original.lowercased().utf8)
-                lowered.withUnsafeBufferPointer { l in
-                    if SentimentScorer.containsNT(l.baseAddress, l.count) { flags |= Token.hasNT }
-                    id = table.find(l.baseAddress, l.count)
+                for c in original.lowercased().utf8 where used < lower.count {
+                    lower[used] = c
+                    used += 1
                 }
-                if phrases { SentimentScorer.addMatchForm(lowered, lowered.count, &lower, &matchForms) }
             }
-            tokens.append(Token(id: id, flags: flags))
+            let base = lower.baseAddress! + formStart
+            let len = used - formStart
+            if SentimentScorer.containsNT(base, len) { flags |= Token.hasNT }
+            let id = table.find(base, len)
+            var token = Token(id: id, matchID: id, formStart: Int32(formStart), formLength: Int32(len), flags: flags)
+            if phrases {
+                // The form phrases are matched on: no edge punctuation at all.
+                var ms = 0, me = len
+                while ms < me && SentimentScorer.isPunct(base[ms]) { ms += 1 }
+                while me > ms && SentimentScorer.isPunct(base[me - 1]) { me -= 1 }
+                if ms != 0 || me != len {
+                    token.matchID = table.find(base + ms, me - ms)
+                    token.formStart = Int32(formStart + ms)
+                    token.formLength = Int32(me - ms)
+                }
+            }
+            tokens[count] = token
+            count += 1
         }
-        if tokens.isEmpty { return .zero }
-        if phrases { mergePhrases(&tokens, matchForms, lower) }
-        return valence(tokens, exclamations: exclamations, questions: questions)
+        if count == 0 { return .zero }
+        if phrases { count = mergePhrases(tokens, count, UnsafeBufferPointer(lower)) }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { s in
+            valence(UnsafeBufferPointer(rebasing: tokens[0..<count]), s, exclamations: exclamations, questions: questions)
+        }
     }
 
     /// VADER's rules over the tokens (see the type's documentation).
-    func valence(_ t: [Token], exclamations: Int, questions: Int) -> SentimentScore {
+    func valence(_ t: UnsafeBufferPointer<Token>, _ s: UnsafeMutableBufferPointer<Double>, exclamations: Int, questions: Int) -> SentimentScore {
         let n = t.count
         let infos = table.infos
         return infos.withUnsafeBufferPointer { info -> SentimentScore in
@@ -213,7 +240,7 @@ public struct SentimentScorer: Sendable {
             for tok in t where tok.isUpper { upper += 1 }
             let capDiff = upper > 0 && upper < n
             let r = rules
-            var s = [Double](repeating: 0, count: n)
+            s.initialize(repeating: 0)
             var butIndex = -1
             for i in 0..<n {
                 let id = t[i].id
@@ -275,15 +302,15 @@ public struct SentimentScorer: Sendable {
                 }
                 s[i] = v
             }
-            if butIndex >= 0 { SentimentScorer.applyBut(&s, butIndex, before: r.beforeBut, after: r.afterBut) }
-            return summarize(s, exclamations: exclamations, questions: questions)
+            if butIndex >= 0 { SentimentScorer.applyBut(s, butIndex, before: r.beforeBut, after: r.afterBut) }
+            return summarize(UnsafeBufferPointer(s), exclamations: exclamations, questions: questions)
         }
     }
 
     /// VADER's idiom rule for the word at `i` (≥ 3): an idiom around the word replaces its
     /// valence; a two-word booster ("kind of") just before it adds its increment.
     @inline(__always)
-    func idiom(_ v0: Double, _ t: [Token], _ i: Int, _ info: UnsafeBufferPointer<WordInfo>) -> Double {
+    func idiom(_ v0: Double, _ t: UnsafeBufferPointer<Token>, _ i: Int, _ info: UnsafeBufferPointer<WordInfo>) -> Double {
         var v = v0
         let n = t.count
         @inline(__always) func idiomWord(_ j: Int) -> Bool { t[j].id >= 0 && info[Int(t[j].id)].has(WordInfo.inIdiom) }
@@ -322,6 +349,10 @@ public struct SentimentScorer: Sendable {
     /// rescaled at another position. Quadratic in the worst case; only texts containing
     /// "but" pay it, and long ones use an index by value.
     static func applyBut(_ s: inout [Double], _ bi: Int, before: Double, after: Double, indexedAbove: Int = 64) {
+        s.withUnsafeMutableBufferPointer { applyBut($0, bi, before: before, after: after, indexedAbove: indexedAbove) }
+    }
+
+    static func applyBut(_ s: UnsafeMutableBufferPointer<Double>, _ bi: Int, before: Double, after: Double, indexedAbove: Int = 64) {
         let n = s.count
         if n <= indexedAbove {
             for k in 0..<n {
@@ -357,7 +388,7 @@ public struct SentimentScorer: Sendable {
 
     /// Sums the valences, adds punctuation emphasis, normalises, and splits the text into
     /// positive, neutral and negative proportions.
-    func summarize(_ s: [Double], exclamations: Int, questions: Int) -> SentimentScore {
+    func summarize(_ s: UnsafeBufferPointer<Double>, exclamations: Int, questions: Int) -> SentimentScore {
         let r = rules
         var sum = 0.0
         for v in s { sum += v }
@@ -381,68 +412,65 @@ public struct SentimentScorer: Sendable {
 
     // MARK: phrases
 
-    static func addMatchForm(_ bytes: [UInt8], _ len: Int, _ lower: inout [UInt8], _ forms: inout [(Int32, Int32)]) {
-        var s = 0, e = len
-        while s < e && isPunct(bytes[s]) { s += 1 }
-        while e > s && isPunct(bytes[e - 1]) { e -= 1 }
-        forms.append((Int32(lower.count), Int32(e - s)))
-        lower.append(contentsOf: bytes[s..<e])
-    }
-
     /// Replaces each run of tokens that spells a phrase of the lexicon (longest first,
-    /// left to right, no punctuation inside the run) by one token for the phrase.
-    func mergePhrases(_ tokens: inout [Token], _ forms: [(Int32, Int32)], _ lower: [UInt8]) {
-        let n = tokens.count
-        var ids = [Int32](repeating: -1, count: n)
+    /// left to right, no punctuation inside the run) by one token for the phrase, in place.
+    /// Returns the new number of tokens.
+    func mergePhrases(_ t: UnsafeMutableBufferPointer<Token>, _ n: Int, _ lower: UnsafeBufferPointer<UInt8>) -> Int {
+        let infos = table.infos
         var any = false
-        lower.withUnsafeBufferPointer { l in
-            for i in 0..<n {
-                let (st, len) = forms[i]
-                ids[i] = table.find(l.baseAddress.map { $0 + Int(st) }, Int(len))
-                if ids[i] >= 0 && table.infos[Int(ids[i])].has(WordInfo.startsPhrase) { any = true }
-            }
-        }
-        guard any else { return }
-        var out: [Token] = []
-        out.reserveCapacity(n)
-        var key: [UInt8] = []
-        var i = 0
-        while i < n {
-            var merged = false
-            if ids[i] >= 0 && table.infos[Int(ids[i])].has(WordInfo.startsPhrase) {
-                var len = min(maxPhraseWords, n - i)
-                while len >= 2 {
-                    var ok = true
-                    for k in i..<(i + len) {
-                        if k > i && tokens[k].flags & Token.leadPunct != 0 { ok = false }
-                        if k < i + len - 1 && tokens[k].flags & Token.trailPunct != 0 { ok = false }
-                    }
-                    if ok {
-                        key.removeAll(keepingCapacity: true)
+        for i in 0..<n where t[i].matchID >= 0 && infos[Int(t[i].matchID)].phraseLengths != 0 { any = true; break }
+        guard any else { return n }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { key -> Int in
+            var out = 0
+            var i = 0
+            while i < n {
+                var merged = false
+                let first = t[i].matchID
+                if first >= 0, infos[Int(first)].phraseLengths != 0 {
+                    let lengths = infos[Int(first)].phraseLengths
+                    var len = min(maxPhraseWords, n - i)
+                    while len >= 2 && !merged {
+                        defer { len -= 1 }
+                        guard lengths & (1 << UInt16(len)) != 0 else { continue }
+                        var ok = true
+                        var keyLength = len - 1
                         for k in i..<(i + len) {
-                            if k > i { key.append(0x20) }
-                            let (st, l) = forms[k]
-                            key.append(contentsOf: lower[Int(st)..<Int(st + l)])
+                            let tk = t[k]
+                            if tk.matchID < 0 || !infos[Int(tk.matchID)].has(WordInfo.inPhrase)
+                                || (k > i && tk.flags & Token.leadPunct != 0)
+                                || (k < i + len - 1 && tk.flags & Token.trailPunct != 0) {
+                                ok = false
+                                break
+                            }
+                            keyLength += Int(tk.formLength)
                         }
-                        let pid = key.withUnsafeBufferPointer { table.find($0.baseAddress, $0.count) }
-                        if pid >= 0 && table.infos[Int(pid)].inLexicon {
+                        guard ok, keyLength <= key.count else { continue }
+                        var at = 0
+                        for k in i..<(i + len) {
+                            if k > i { key[at] = 0x20; at += 1 }
+                            let st = Int(t[k].formStart)
+                            for j in 0..<Int(t[k].formLength) { key[at + j] = lower[st + j] }
+                            at += Int(t[k].formLength)
+                        }
+                        let pid = table.find(key.baseAddress, at)
+                        if pid >= 0 && infos[Int(pid)].inLexicon {
                             var f: UInt8 = 0
-                            for k in i..<(i + len) { f |= tokens[k].flags & (Token.hasUpper | Token.hasLower | Token.hasNT) }
-                            out.append(Token(id: pid, flags: f))
+                            for k in i..<(i + len) { f |= t[k].flags & (Token.hasUpper | Token.hasLower | Token.hasNT) }
+                            t[out] = Token(id: pid, matchID: pid, formStart: 0, formLength: 0, flags: f)
+                            out += 1
                             i += len
                             merged = true
-                            break
                         }
                     }
-                    len -= 1
+                }
+                if !merged {
+                    t[out] = t[i]
+                    out += 1
+                    i += 1
                 }
             }
-            if !merged {
-                out.append(tokens[i])
-                i += 1
-            }
+            return out
         }
-        tokens = out
     }
 
     // MARK: characters

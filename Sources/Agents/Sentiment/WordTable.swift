@@ -5,11 +5,13 @@ struct WordInfo: Sendable, Equatable {
     /// The booster (positive) or dampener (negative) increment; 0 when not one.
     var booster: Double = 0
     var flags: UInt8 = 0
+    /// Bit k is set when a phrase of k words starts with this word.
+    var phraseLengths: UInt16 = 0
 
     static let isBooster: UInt8 = 1
     static let isNegation: UInt8 = 2
-    /// The first word of at least one phrase of the lexicon.
-    static let startsPhrase: UInt8 = 4
+    /// A word of at least one phrase of the lexicon.
+    static let inPhrase: UInt8 = 4
     /// A word of at least one idiom of the rules.
     static let inIdiom: UInt8 = 8
 

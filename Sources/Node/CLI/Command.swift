@@ -16,6 +16,7 @@ enum CommandRegistry {
         RunCommand.self,
         BenchBusCommand.self,
         BenchCodecCommand.self,
+        BenchSentimentCommand.self,
         WireExamplesCommand.self,
         SentimentCommand.self,
     ]
