@@ -119,6 +119,9 @@ public actor SentimentAgent {
     /// The news state of a symbol.
     public func state(for symbol: String) -> NewsSentimentState? { states[symbol] }
 
+    /// Whether the language model's answer for a headline still awaited by a vote has come.
+    func llmAnswerHasCome(for headline: String) -> Bool { pending[headline]?.promise.current != nil }
+
     // MARK: events
 
     private func onNews(_ item: NewsItem, _ e: Envelope) {

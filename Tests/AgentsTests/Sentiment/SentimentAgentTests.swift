@@ -296,7 +296,7 @@ final class SentimentHarness: Sendable {
         let first = try await h.takeVotes(1)[0].0
         #expect(abs(first.score - Self.lexicon) < 1e-12)
         // Wait for the answer to land, then the next bar uses it.
-        while llm.client.statistics.succeeded == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        while await !h.agent.llmAnswerHasCome(for: Self.headline) { try await Task.sleep(for: .milliseconds(20)) }
         try await h.bar("AAPL", Self.monday + .seconds(3600))
         let second = try await h.takeVotes(1)[0].0
         #expect(second.score == -0.8 && second.action == .sell)
