@@ -167,8 +167,11 @@ public final class ChatCompletionsClient: Sendable {
         }
     }
 
-    /// Counts a request that failed in the end.
-    private func fail(_ f: LLMFailure) -> Result<ChatAnswer, LLMFailure> {
+    /// Counts a request that failed in the end. The key is masked should a server have
+    /// echoed it into the message.
+    private func fail(_ failure: LLMFailure) -> Result<ChatAnswer, LLMFailure> {
+        var f = failure
+        if let apiKey, f.message.contains(apiKey) { f.message = f.message.replacingOccurrences(of: apiKey, with: "[redacted]") }
         stats.withLock { $0.failures[f.kind, default: 0] += 1 }
         return .failure(f)
     }

@@ -151,6 +151,8 @@ public actor SentimentAgent {
         }
         state.add(scored)
         states[symbol] = state
+        // A symbol without bars never gets to forget evicted items' waits: do it here.
+        if (awaiting[symbol]?.count ?? 0) > config.maxItemsPerSymbol { dropAwaitingNotIn(state, symbol) }
     }
 
     private func onBar(_ bar: Bar, _ e: Envelope) async {

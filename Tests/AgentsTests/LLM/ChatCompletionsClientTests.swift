@@ -99,6 +99,16 @@ import Bus
         #expect(client.statistics.failures == [kind: 1])
     }
 
+    @Test func theKeyNeverAppearsInFailures() async throws {
+        let server = try LoopbackHTTPServer { req, _ in
+            .http(status: 401, body: "invalid key: " + (req.headers["authorization"] ?? ""))
+        }
+        let client = try ChatCompletionsClient(config: Self.config(server, key: "K"), environment: ["K": "sk-live-abcdef"])
+        guard case .failure(let f) = await client.complete(Self.request) else { Issue.record("expected a failure"); return }
+        #expect(f.kind == .httpClient)
+        #expect(f.message == "HTTP 401: invalid key: Bearer [redacted]")
+    }
+
     @Test func garbageIsAnInvalidResponse() async throws {
         let server = try LoopbackHTTPServer { _, _ in .http(status: 200, body: "<html>hello</html>") }
         let client = try ChatCompletionsClient(config: Self.config(server, retries: 1))
