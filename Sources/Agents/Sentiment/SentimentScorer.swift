@@ -47,11 +47,22 @@ public struct SentimentScorer: Sendable {
     /// Idioms of two or three words: ids (the third -1 for two words) and valence.
     let idioms: [(Int32, Int32, Int32, Double)]
     let maxPhraseWords: Int
+    /// The rules' numbers, as a plain value (copying `rules` costs reference counting).
+    struct Constants {
+        var capsIncrement, negationScalar, exclamationIncrement, questionIncrement, questionCap, alpha, beforeBut, afterBut: Double
+        var maxExclamations: Int
+    }
+    let constants: Constants
     let idNo, idBut, idKind, idOf, idLeast, idAt, idVery, idNever, idSo, idThis, idWithout, idDoubt, idOr, idNor: Int32
 
     public init(lexicon: Lexicon, rules: SentimentRules = .vader) {
         lexiconName = lexicon.name
         self.rules = rules
+        constants = Constants(
+            capsIncrement: rules.capsIncrement, negationScalar: rules.negationScalar,
+            exclamationIncrement: rules.exclamationIncrement, questionIncrement: rules.questionIncrement,
+            questionCap: rules.questionCap, alpha: rules.alpha, beforeBut: rules.beforeBut, afterBut: rules.afterBut,
+            maxExclamations: rules.maxExclamations)
         var entries: [String: WordInfo] = [:]
         for (w, v) in lexicon.words { entries[w, default: WordInfo()].valence = v }
         var maxWords = 1
@@ -167,30 +178,30 @@ public struct SentimentScorer: Sendable {
             var ss = start, se = end
             while ss < se && SentimentScorer.isPunct(b[ss]) { ss += 1 }
             while se > ss && SentimentScorer.isPunct(b[se - 1]) { se -= 1 }
-            var chars = 0
-            var ascii = true
-            for i in ss..<se {
-                let c = b[i]
-                if c & 0xC0 != 0x80 { chars += 1 }
-                if c >= 0x80 { ascii = false }
-            }
-            if chars <= 2 {
-                ss = start; se = end
-                ascii = true
-                for i in ss..<se where b[i] >= 0x80 { ascii = false; break }
+            // Two characters or fewer can only be 8 bytes or fewer.
+            if se - ss <= 8 {
+                var chars = 0
+                for i in ss..<se where b[i] & 0xC0 != 0x80 { chars += 1 }
+                if chars <= 2 { ss = start; se = end }
             }
             var flags: UInt8 = 0
             if SentimentScorer.isPunct(b[start]) { flags |= Token.leadPunct }
             if SentimentScorer.isPunct(b[end - 1]) { flags |= Token.trailPunct }
             let formStart = used
-            if ascii {
-                for i in ss..<se {
-                    var c = b[i]
-                    if c &- 0x41 < 26 { flags |= Token.hasUpper; c |= 0x20 } else if c &- 0x61 < 26 { flags |= Token.hasLower }
-                    lower[used] = c
-                    used += 1
-                }
-            } else {
+            // ASCII fast path; on the first non-ASCII byte, start over with Unicode.
+            var ascii = true
+            var apostrophe = false
+            for i in ss..<se {
+                var c = b[i]
+                if c >= 0x80 { ascii = false; break }
+                if c &- 0x41 < 26 { flags |= Token.hasUpper; c |= 0x20 } else if c &- 0x61 < 26 { flags |= Token.hasLower } else if c == 0x27 { apostrophe = true }
+                lower[used] = c
+                used += 1
+            }
+            if !ascii {
+                used = formStart
+                flags &= ~(Token.hasUpper | Token.hasLower)
+                apostrophe = true
                 let original = String(decoding: UnsafeBufferPointer(rebasing: b[ss..<se]), as: UTF8.self)
                 for u in original.unicodeScalars {
                     let pr = u.properties
@@ -203,7 +214,7 @@ public struct SentimentScorer: Sendable {
             }
             let base = lower.baseAddress! + formStart
             let len = used - formStart
-            if SentimentScorer.containsNT(base, len) { flags |= Token.hasNT }
+            if apostrophe && SentimentScorer.containsNT(base, len) { flags |= Token.hasNT }
             let id = table.find(base, len)
             var token = Token(id: id, matchID: id, formStart: Int32(formStart), formLength: Int32(len), flags: flags)
             if phrases {
@@ -239,7 +250,7 @@ public struct SentimentScorer: Sendable {
             var upper = 0
             for tok in t where tok.isUpper { upper += 1 }
             let capDiff = upper > 0 && upper < n
-            let r = rules
+            let r = constants
             s.initialize(repeating: 0)
             var butIndex = -1
             for i in 0..<n {
@@ -389,7 +400,7 @@ public struct SentimentScorer: Sendable {
     /// Sums the valences, adds punctuation emphasis, normalises, and splits the text into
     /// positive, neutral and negative proportions.
     func summarize(_ s: UnsafeBufferPointer<Double>, exclamations: Int, questions: Int) -> SentimentScore {
-        let r = rules
+        let r = constants
         var sum = 0.0
         for v in s { sum += v }
         let ep = Double(min(exclamations, r.maxExclamations)) * r.exclamationIncrement
