@@ -82,7 +82,8 @@ public struct SentimentScorer: Sendable {
                 entries[w, default: WordInfo()].booster = b
                 entries[w, default: WordInfo()].flags |= WordInfo.isBooster
             } else {
-                for p in parts { entries[String(p), default: WordInfo()].flags |= 0 }
+                // Two-word boosters are matched by the ids of their words: give them ids.
+                for p in parts where entries[String(p)] == nil { entries[String(p)] = WordInfo() }
             }
         }
         for w in rules.negations { entries[w, default: WordInfo()].flags |= WordInfo.isNegation }
