@@ -17,9 +17,11 @@ enum CommandRegistry {
         BenchBusCommand.self,
         BenchCodecCommand.self,
         BenchIndicatorsCommand.self,
+        BenchSentimentCommand.self,
         IndicatorsCommand.self,
         DataSynthCommand.self,
         WireExamplesCommand.self,
+        SentimentCommand.self,
     ]
 
     static let overview = """
