@@ -14,6 +14,7 @@ protocol AgoraCommand: Sendable {
 enum CommandRegistry {
     static let all: [any AgoraCommand.Type] = [
         RunCommand.self,
+        BacktestCommand.self,
         BenchBusCommand.self,
         BenchCodecCommand.self,
         BenchIndicatorsCommand.self,
