@@ -14,8 +14,12 @@ protocol AgoraCommand: Sendable {
 enum CommandRegistry {
     static let all: [any AgoraCommand.Type] = [
         RunCommand.self,
+        JournalAnalyzeCommand.self,
+        JournalAddCommand.self,
+        JournalGenerateCommand.self,
         BenchBusCommand.self,
         BenchCodecCommand.self,
+        BenchJournalCommand.self,
         WireExamplesCommand.self,
     ]
 
