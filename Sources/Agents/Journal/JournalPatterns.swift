@@ -315,20 +315,24 @@ public enum PatternDetector {
                 let mid = (lo + hi) / 2
                 if t.entry[Int(t.byEntry[mid])] < x { lo = mid + 1 } else { hi = mid }
             }
+            // The trades' ids are kept for the first episodes only (the evidence is capped).
+            let keep = episodes.count < 20
             var after: [Int32] = []
+            var any = false
             var q = lo
             while q < n, t.entryDay[Int(t.byEntry[q])] == day {
                 let j = t.byEntry[q]
                 if Int(t.exitRank[Int(j)]) > k && !flagged[Int(j)] {
                     flagged[Int(j)] = true
-                    after.append(j)
+                    any = true
+                    if keep { after.append(j) }
                 }
                 q += 1
             }
             scannedDay = day
-            if !after.isEmpty {
+            if any {
                 episodeCount += 1
-                if episodes.count < 20 {
+                if keep {
                     let streakIDs = (streakStart...k).map { t.byExit[$0] }
                     episodes.append(JournalJSON.object([
                         ("date", FactValue.day(day).json),
@@ -368,6 +372,9 @@ public enum PatternDetector {
             return insufficient(.dispositionEffect, "the disposition effect compares winners with losers and needs at least {minimum_winners} winners and {minimum_losers} losers; the journal has {winners} and {losers}",
                                 [Fact("minimum_winners", .count(r.minimumWinners)), Fact("minimum_losers", .count(r.minimumLosers)),
                                  Fact("winners", .count(h.wins)), Fact("losers", .count(h.losses))], rule: rule)
+        }
+        guard winHold > 0 || lossHold > 0 else {
+            return insufficient(.dispositionEffect, "every trade was closed the moment it was opened, so holding times cannot be compared", [], rule: rule)
         }
         let ratio = Ratio.of(lossHold, winHold)
         let base: [Fact] = [
@@ -491,12 +498,14 @@ public enum PatternDetector {
             streaks += 1
             let end = min(k, n - 1) // include the trade that ended the streak, if any
             var big: [Int32] = []
+            var bigCount = 0
             var peakHere = 0.0
             for q in start...end {
                 let i = Int(t.byExit[q])
                 peakHere = max(peakHere, t.size[i])
                 if t.size[i] >= limit {
-                    big.append(Int32(i))
+                    bigCount += 1
+                    if episodes.count < 20 { big.append(Int32(i)) }
                     if !flagged[i] {
                         flagged[i] = true
                         oversize += 1
@@ -505,7 +514,7 @@ public enum PatternDetector {
                     }
                 }
             }
-            if !big.isEmpty {
+            if bigCount > 0 {
                 episodeCount += 1
                 peak = max(peak, peakHere / baseline)
                 if episodes.count < 20 {
@@ -544,6 +553,15 @@ public enum PatternDetector {
             return disabled(.outsideHours, "the session hours {start}–{end} are not valid", [Fact("start", .text(c.session.start)), Fact("end", .text(c.session.end))])
         }
         let rule: [Fact] = [Fact("start", .clock(start)), Fact("end", .clock(end)), Fact("weekends", .text(c.session.weekends ? "yes" : "no"))]
+        // Dates without a time of day (all at midnight) say nothing about hours.
+        var timed = false
+        for i in 0..<t.count where (t.entry[i] &+ Int64(c.utcOffsetMinutes) * 60_000_000_000) % 86_400_000_000_000 != 0 {
+            timed = true
+            break
+        }
+        guard timed || t.count == 0 else {
+            return insufficient(.outsideHours, "every entry time is a bare date (midnight), so session hours cannot be checked", [], rule: rule)
+        }
         var flagged = [Bool](repeating: false, count: t.count)
         var any = false, weekend = 0
         for i in 0..<t.count {

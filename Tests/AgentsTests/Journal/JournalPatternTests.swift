@@ -283,6 +283,20 @@ import Bus
         #expect(off.reason == "session hours are not configured")
     }
 
+    @Test func dateOnlyJournalsCannotBeCheckedForHours() {
+        let trades = (0..<5).map { pnlTrade($0, pnl: 10, minute: 0, hold: 0, day: $0) }
+        let f = Self.analysis(trades).finding(.outsideHours)
+        #expect(f.status == .insufficientData)
+        #expect(f.reason == "every entry time is a bare date (midnight), so session hours cannot be checked")
+    }
+
+    @Test func zeroHoldJournalsCannotBeCheckedForDisposition() {
+        let trades = (0..<12).map { pnlTrade($0, pnl: $0 % 2 == 0 ? 10 : -10, minute: 600 + $0, hold: 0) }
+        let f = Self.analysis(trades).finding(.dispositionEffect)
+        #expect(f.status == .insufficientData)
+        #expect(f.reason == "every trade was closed the moment it was opened, so holding times cannot be compared")
+    }
+
     @Test func severityIsTheShareOfGrossLoss() {
         var m = JournalMetrics()
         m.headline.grossLoss = 1000
