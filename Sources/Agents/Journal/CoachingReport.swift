@@ -94,13 +94,13 @@ public struct CoachingReport: Sendable {
             return ReportSentence(id: "performance_overview.summary", template: "No closed trades to analyse yet.", facts: [])
         }
         var facts = [
-            Fact("trades", .count(h.trades)),
-            Fact("first_day", .day(t.entryDay[Int(t.byEntry[0])])),
-            Fact("last_day", .day(t.exitDay[Int(t.byExit[t.count - 1])])),
-            Fact("net_pnl", .pnl(h.netPnL)), Fact("fees", .money(h.fees)),
-            Fact("win_rate", .percent(h.winRate ?? 0)), Fact("profit_factor", .ratio(h.profitFactor)),
-            Fact("expectancy", .pnl(h.expectancy ?? 0)),
-            Fact("detected", .count(detected)), Fact("assessed", .count(assessed)),
+            ReportFact("trades", .count(h.trades)),
+            ReportFact("first_day", .day(t.entryDay[Int(t.byEntry[0])])),
+            ReportFact("last_day", .day(t.exitDay[Int(t.byExit[t.count - 1])])),
+            ReportFact("net_pnl", .pnl(h.netPnL)), ReportFact("fees", .money(h.fees)),
+            ReportFact("win_rate", .percent(h.winRate ?? 0)), ReportFact("profit_factor", .ratio(h.profitFactor)),
+            ReportFact("expectancy", .pnl(h.expectancy ?? 0)),
+            ReportFact("detected", .count(detected)), ReportFact("assessed", .count(assessed)),
         ]
         var template = h.trades == 1 ? "{trades} trade" : "{trades} trades"
         template += " from {first_day} to {last_day}: net P&L {net_pnl} after {fees} in fees, win rate {win_rate}, profit factor {profit_factor}"
@@ -112,8 +112,8 @@ public struct CoachingReport: Sendable {
         template += ", expectancy {expectancy} per trade."
         if detected > 0 {
             let worst = CoachingReport.orderedFindings(a.findings)[0]
-            facts.append(Fact("worst_pattern", .text(worst.kind.title.lowercased())))
-            facts.append(Fact("worst_effect", .pnl(worst.moneyEffect)))
+            facts.append(ReportFact("worst_pattern", .text(worst.kind.title.lowercased())))
+            facts.append(ReportFact("worst_effect", .pnl(worst.moneyEffect)))
             template += " {detected} of the {assessed} behavioural patterns checked were detected; the most serious is {worst_pattern} ({worst_effect})."
         } else if assessed > 0 {
             template += " None of the {assessed} behavioural patterns checked was detected."
@@ -124,13 +124,13 @@ public struct CoachingReport: Sendable {
     static func headlineText(_ m: JournalMetrics) -> String {
         let h = m.headline
         guard h.trades > 0 else { return "no closed trades" }
-        return "\(JournalFormat.count(h.trades)) trade\(h.trades == 1 ? "" : "s"), win rate \(JournalFormat.percent(h.winRate ?? 0)), profit factor \(FactValue.ratio(h.profitFactor).display), net P&L \(JournalFormat.pnl(h.netPnL))"
+        return "\(JournalFormat.count(h.trades)) trade\(h.trades == 1 ? "" : "s"), win rate \(JournalFormat.percent(h.winRate ?? 0)), profit factor \(ReportFactValue.ratio(h.profitFactor).display), net P&L \(JournalFormat.pnl(h.netPnL))"
     }
 
     static func keyMetrics(_ a: JournalAnalysis) -> [KeyMetric] {
         let m = a.metrics, h = m.headline
         var out: [KeyMetric] = []
-        func add(_ name: String, _ label: String, _ v: FactValue?, note: String? = nil) {
+        func add(_ name: String, _ label: String, _ v: ReportFactValue?, note: String? = nil) {
             if let v {
                 out.append(KeyMetric(name: name, label: label, value: v.json, display: v.display, note: note))
             } else {
@@ -304,10 +304,10 @@ public struct CoachingReport: Sendable {
         for bd in m.breakdowns {
             for b in bd.buckets where b.trades >= cfg.minimumBucketTrades && b.trades < h.trades {
                 let facts = [
-                    Fact("bucket", .text(bucketName(bd.dimension, b))), Fact("trades", .count(b.trades)),
-                    Fact("net_pnl", .pnl(b.netPnL)), Fact("win_rate", .percent(b.winRate)),
-                    Fact("expectancy", .pnl(b.expectancy)), Fact("overall_expectancy", .pnl(overall)),
-                    Fact("without", .pnl(h.netPnL - b.netPnL)), Fact("total", .pnl(h.netPnL)),
+                    ReportFact("bucket", .text(bucketName(bd.dimension, b))), ReportFact("trades", .count(b.trades)),
+                    ReportFact("net_pnl", .pnl(b.netPnL)), ReportFact("win_rate", .percent(b.winRate)),
+                    ReportFact("expectancy", .pnl(b.expectancy)), ReportFact("overall_expectancy", .pnl(overall)),
+                    ReportFact("without", .pnl(h.netPnL - b.netPnL)), ReportFact("total", .pnl(h.netPnL)),
                 ]
                 let lead = phrase(bd.dimension)
                 if b.netPnL < 0 {
@@ -335,7 +335,7 @@ public struct CoachingReport: Sendable {
 
     static func actions(_ a: JournalAnalysis, opportunities: [Opportunity]) -> [Action] {
         let cfg = a.config.report
-        var out: [(String, String, [Fact])] = []
+        var out: [(String, String, [ReportFact])] = []
         for f in orderedFindings(a.findings) where f.detected {
             var facts = f.facts
             let (title, detail): (String, String)
@@ -344,7 +344,7 @@ public struct CoachingReport: Sendable {
                 title = "Pause after a loss"
                 detail = "After a losing exit, wait at least {window_minutes} minutes before the next entry and keep it no larger than the losing trade: the {count} entries that broke this rule netted {net_pnl}."
             case .overtrading:
-                if case .number(let th, _) = f.fact("threshold") { facts.append(Fact("cap", .count(max(1, Int(th.rounded(.down)))))) }
+                if case .number(let th, _) = f.fact("threshold") { facts.append(ReportFact("cap", .count(max(1, Int(th.rounded(.down)))))) }
                 title = "Cap your trades per day"
                 detail = "Stop for the day after {cap} trades: on the {heavy_days} days above that you netted {heavy_average_per_day} a day against {other_average_per_day} on the others."
             case .tilt:
@@ -377,7 +377,7 @@ public struct CoachingReport: Sendable {
             let n = a.metrics.headline.trades
             out.append(n == 0
                 ? ("Start journaling", "Record every closed trade with its stop and a tag for the setup; the report needs trades to find patterns.", [])
-                : ("Keep your process", "No behavioural pattern was detected in {trades} trades; keep recording stops and tags so the next report can compare more.", [Fact("trades", .count(n))]))
+                : ("Keep your process", "No behavioural pattern was detected in {trades} trades; keep recording stops and tags so the next report can compare more.", [ReportFact("trades", .count(n))]))
         }
         return out.prefix(cfg.maxActions).enumerated().map { i, item in
             Action(title: ReportSentence.fill(item.0, item.2), detail: ReportSentence(id: "action_plan.\(i + 1)", template: item.1, facts: item.2))

@@ -4,17 +4,17 @@ import Bus
 /// whose `{name}` placeholders are filled with the facts' display forms, and the facts
 /// are stored in the report's `evidence` with their raw values: every number a reader
 /// sees can be traced to a computed value.
-public struct Fact: Sendable, Equatable {
+public struct ReportFact: Sendable, Equatable {
     public var name: String
-    public var value: FactValue
+    public var value: ReportFactValue
 
-    public init(_ name: String, _ value: FactValue) {
+    public init(_ name: String, _ value: ReportFactValue) {
         self.name = name
         self.value = value
     }
 }
 
-public enum FactValue: Sendable, Equatable {
+public enum ReportFactValue: Sendable, Equatable {
     case count(Int)
     /// Money with its natural sign: `1,234.50`.
     case money(Double)
@@ -23,7 +23,7 @@ public enum FactValue: Sendable, Equatable {
     /// A fraction shown as a percentage: 0.521 → `52.1%`.
     case percent(Double)
     /// A ratio with two decimals; `∞` when infinite, `n/a` when undefined.
-    case ratio(Ratio)
+    case ratio(JournalRatio)
     case number(Double, decimals: Int)
     /// An R-multiple: `-1.85R`.
     case r(Double)
@@ -88,7 +88,7 @@ public enum JournalJSON {
     }
 
     /// A ratio: a number, `"infinity"`, or null when undefined.
-    public static func ratio(_ r: Ratio) -> JSONValue {
+    public static func ratio(_ r: JournalRatio) -> JSONValue {
         switch r {
         case .value(let v): number(v)
         case .infinite: .string("infinity")
@@ -107,11 +107,11 @@ public struct ReportSentence: Sendable, Equatable {
     /// Where its facts are filed in the report's `evidence`, e.g. `pattern.tilt`.
     public var id: String
     public var template: String
-    public var facts: [Fact]
+    public var facts: [ReportFact]
     public var text: String
     public var rephrased = false
 
-    public init(id: String, template: String, facts: [Fact]) {
+    public init(id: String, template: String, facts: [ReportFact]) {
         self.id = id
         self.template = template
         self.facts = facts
@@ -120,7 +120,7 @@ public struct ReportSentence: Sendable, Equatable {
 
     /// Replaces each `{name}` with the display form of the fact of that name.
     /// A placeholder without a fact is a programming error; it is left visible as `{name?}`.
-    public static func fill(_ template: String, _ facts: [Fact]) -> String {
+    public static func fill(_ template: String, _ facts: [ReportFact]) -> String {
         var out = ""
         out.reserveCapacity(template.utf8.count + 32)
         var rest = template[...]

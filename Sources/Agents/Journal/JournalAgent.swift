@@ -25,13 +25,13 @@ public actor JournalAgent {
         }
 
         public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: ConfigKey.self)
+            let c = try decoder.container(keyedBy: JournalConfigKey.self)
             try c.refuseUnknown(["reportEvery", "analysis"])
             reportEvery = try c.value("reportEvery", 50)
             analysis = try c.value("analysis", Config.defaultAnalysis)
             // A partial `analysis` starts from the agent's defaults: no session unless given.
-            if c.contains(ConfigKey("analysis")),
-               !(try c.nestedContainer(keyedBy: ConfigKey.self, forKey: ConfigKey("analysis"))).contains(ConfigKey("session")) {
+            if c.contains(JournalConfigKey("analysis")),
+               !(try c.nestedContainer(keyedBy: JournalConfigKey.self, forKey: JournalConfigKey("analysis"))).contains(JournalConfigKey("session")) {
                 analysis.session.enabled = false
             }
         }

@@ -193,7 +193,7 @@ public struct JournalConfig: Codable, Sendable, Equatable {
 
 // MARK: decoding with defaults (any subset of keys; unknown keys refused)
 
-struct ConfigKey: CodingKey {
+struct JournalConfigKey: CodingKey {
     var stringValue: String
     var intValue: Int? { nil }
     init(_ s: String) { stringValue = s }
@@ -201,21 +201,21 @@ struct ConfigKey: CodingKey {
     init?(intValue: Int) { return nil }
 }
 
-extension KeyedDecodingContainer where K == ConfigKey {
+extension KeyedDecodingContainer where K == JournalConfigKey {
     func value<T: Decodable>(_ key: String, _ fallback: T) throws -> T {
-        try decodeIfPresent(T.self, forKey: ConfigKey(key)) ?? fallback
+        try decodeIfPresent(T.self, forKey: JournalConfigKey(key)) ?? fallback
     }
 
     func refuseUnknown(_ known: [String]) throws {
         for k in allKeys where !known.contains(k.stringValue) {
-            let hint = known.min { editDistance($0, k.stringValue) < editDistance($1, k.stringValue) }
-                .flatMap { editDistance($0, k.stringValue) <= max(2, $0.count / 3) ? " (did you mean \"\($0)\"?)" : nil } ?? ""
+            let hint = known.min { journalEditDistance($0, k.stringValue) < journalEditDistance($1, k.stringValue) }
+                .flatMap { journalEditDistance($0, k.stringValue) <= max(2, $0.count / 3) ? " (did you mean \"\($0)\"?)" : nil } ?? ""
             throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [k], debugDescription: "unknown key \"\(k.stringValue)\"\(hint)"))
         }
     }
 }
 
-func editDistance(_ a: String, _ b: String) -> Int {
+func journalEditDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.utf8), b = Array(b.utf8)
     if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
     var prev = Array(0...b.count)
@@ -230,7 +230,7 @@ func editDistance(_ a: String, _ b: String) -> Int {
 
 extension JournalConfig {
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: ConfigKey.self)
+        let c = try decoder.container(keyedBy: JournalConfigKey.self)
         try c.refuseUnknown(["utcOffsetMinutes", "breakevenTolerance", "sizeBasis", "sqnMinimumTrades", "revenge", "overtrading",
                              "tilt", "disposition", "stopDiscipline", "sizeCreep", "session", "severity", "report"])
         let d = JournalConfig()
@@ -252,7 +252,7 @@ extension JournalConfig {
 
 extension JournalConfig.RevengeRule {
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: ConfigKey.self)
+        let c = try decoder.container(keyedBy: JournalConfigKey.self)
         try c.refuseUnknown(["enabled", "windowMinutes", "sizeMultiple", "anyEntryWithinMinutes", "minimumTrades"])
         let d = Self()
         enabled = try c.value("enabled", d.enabled)
@@ -265,7 +265,7 @@ extension JournalConfig.RevengeRule {
 
 extension JournalConfig.OvertradingRule {
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: ConfigKey.self)
+        let c = try decoder.container(keyedBy: JournalConfigKey.self)
         try c.refuseUnknown(["enabled", "multipleOfMedian", "minimumDays"])
         let d = Self()
         enabled = try c.value("enabled", d.enabled)
@@ -276,7 +276,7 @@ extension JournalConfig.OvertradingRule {
 
 extension JournalConfig.TiltRule {
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: ConfigKey.self)
+        let c = try decoder.container(keyedBy: JournalConfigKey.self)
         try c.refuseUnknown(["enabled", "lossStreak"])
         let d = Self()
         enabled = try c.value("enabled", d.enabled)
@@ -286,7 +286,7 @@ extension JournalConfig.TiltRule {
 
 extension JournalConfig.DispositionRule {
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: ConfigKey.self)
+        let c = try decoder.container(keyedBy: JournalConfigKey.self)
         try c.refuseUnknown(["enabled", "holdRatio", "prematureFraction", "minimumWinners", "minimumLosers"])
         let d = Self()
         enabled = try c.value("enabled", d.enabled)
@@ -299,7 +299,7 @@ extension JournalConfig.DispositionRule {
 
 extension JournalConfig.StopDisciplineRule {
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: ConfigKey.self)
+        let c = try decoder.container(keyedBy: JournalConfigKey.self)
         try c.refuseUnknown(["enabled", "maximumLossR"])
         let d = Self()
         enabled = try c.value("enabled", d.enabled)
@@ -309,7 +309,7 @@ extension JournalConfig.StopDisciplineRule {
 
 extension JournalConfig.SizeCreepRule {
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: ConfigKey.self)
+        let c = try decoder.container(keyedBy: JournalConfigKey.self)
         try c.refuseUnknown(["enabled", "winStreak", "sizeMultiple", "minimumTrades"])
         let d = Self()
         enabled = try c.value("enabled", d.enabled)
@@ -321,7 +321,7 @@ extension JournalConfig.SizeCreepRule {
 
 extension JournalConfig.SessionRule {
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: ConfigKey.self)
+        let c = try decoder.container(keyedBy: JournalConfigKey.self)
         try c.refuseUnknown(["enabled", "start", "end", "weekends"])
         let d = Self()
         enabled = try c.value("enabled", d.enabled)
@@ -333,7 +333,7 @@ extension JournalConfig.SessionRule {
 
 extension JournalConfig.SeverityRule {
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: ConfigKey.self)
+        let c = try decoder.container(keyedBy: JournalConfigKey.self)
         try c.refuseUnknown(["highShareOfLosses", "mediumShareOfLosses"])
         let d = Self()
         highShareOfLosses = try c.value("highShareOfLosses", d.highShareOfLosses)
@@ -343,7 +343,7 @@ extension JournalConfig.SeverityRule {
 
 extension JournalConfig.ReportOptions {
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: ConfigKey.self)
+        let c = try decoder.container(keyedBy: JournalConfigKey.self)
         try c.refuseUnknown(["maxEvidenceIds", "minimumBucketTrades", "maxOpportunities", "strengthMargin", "maxActions"])
         let d = Self()
         maxEvidenceIds = try c.value("maxEvidenceIds", d.maxEvidenceIds)

@@ -89,7 +89,7 @@ public enum JournalFile {
     static func header(_ fields: [String], file: String, line: Int, format wanted: Format?) throws(InputError) -> Header {
         var names: [String] = []
         for f in fields {
-            let n = f.trimmingSpaces.lowercased().replacingSpacesWithUnderscores()
+            let n = f.journalTrimmed.lowercased().journalUnderscored()
             names.append(n)
         }
         let format: Format
@@ -112,9 +112,9 @@ public enum JournalFile {
             if !known.contains(n), let a = aliases[n], known.contains(a) { n = a }
             if format == .executions && n == "fees" { n = "fee" }
             guard known.contains(n) else {
-                let hint = known.min { editDistance($0, raw) < editDistance($1, raw) }
-                    .flatMap { editDistance($0, raw) <= max(2, $0.count / 3) ? " (did you mean \"\($0)\"?)" : nil } ?? ""
-                throw InputError(file: file, line: line, field: "header", "unknown column \"\(fields[i].trimmingSpaces)\"\(hint); \(kind) columns are: \(known.joined(separator: ", "))")
+                let hint = known.min { journalEditDistance($0, raw) < journalEditDistance($1, raw) }
+                    .flatMap { journalEditDistance($0, raw) <= max(2, $0.count / 3) ? " (did you mean \"\($0)\"?)" : nil } ?? ""
+                throw InputError(file: file, line: line, field: "header", "unknown column \"\(fields[i].journalTrimmed)\"\(hint); \(kind) columns are: \(known.joined(separator: ", "))")
             }
             if index[n] != nil { throw InputError(file: file, line: line, field: "header", "column \"\(n)\" appears twice") }
             index[n] = i
@@ -131,7 +131,7 @@ public enum JournalFile {
     /// file (cannot open, empty, bad header); bad rows are returned in `badRows`.
     public static func load(path: String, format: Format? = nil) throws(InputError) -> Loaded {
         let reader = try LineReader(path: path)
-        var splitter = FieldSplitter()
+        var splitter = JournalFieldSplitter()
         var head: Header?
         var trades: [JournalTrade] = []
         var fills: [ExecutionPairing.Fill] = []
@@ -141,7 +141,7 @@ public enum JournalFile {
         var st = stat()
         let estimate = stat(path, &st) == 0 ? min(Int(st.st_size) / 48, 50_000_000) : 1024
         // Each trade's id hash and line, checked for repeats once the file is read.
-        var idKeys: [DuplicateIDs.Key] = []
+        var idKeys: [JournalDuplicateIDs.Key] = []
         while let bytes = try reader.nextLineBytes() {
             let line = reader.lineNumber
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
@@ -166,7 +166,7 @@ public enum JournalFile {
                 switch h.format {
                 case .journal:
                     let t = try splitter.trade(h, file: path, line: line)
-                    idKeys.append(DuplicateIDs.Key(hash: splitter.hash(h.at(.id)), line: Int32(truncatingIfNeeded: line), trade: Int32(trades.count)))
+                    idKeys.append(JournalDuplicateIDs.Key(hash: splitter.hash(h.at(.id)), line: Int32(truncatingIfNeeded: line), trade: Int32(trades.count)))
                     trades.append(t)
                 case .executions:
                     fills.append(try splitter.fill(h, file: path, line: line))
@@ -181,7 +181,7 @@ public enum JournalFile {
             let paired = ExecutionPairing.pair(fills)
             return Loaded(format: .executions, trades: paired.trades, rows: rows, badRows: bad, openPositions: paired.open)
         }
-        let repeats = DuplicateIDs.find(&idKeys, trades)
+        let repeats = JournalDuplicateIDs.find(&idKeys, trades)
         if !repeats.isEmpty {
             var drop = [Bool](repeating: false, count: trades.count)
             for r in repeats {
@@ -235,7 +235,7 @@ public enum JournalFile {
 
     /// Writes a whole journal (header and rows), replacing the file.
     public static func write(_ trades: [JournalTrade], to path: String) throws(InputError) {
-        let out = try FileSink(path: path, mode: "wb")
+        let out = try JournalFileSink(path: path, mode: "wb")
         out.write(journalHeader + "\n")
         for t in trades { out.write(row(t) + "\n") }
         try out.close()
@@ -259,7 +259,7 @@ public enum JournalFile {
             rows.append(Row(time: t.exitTime, order: 3 * k + 2, text: "\(t.exitTime.iso8601),\(t.symbol),\(close),\(JournalFormat.plain(t.quantity)),\(JournalFormat.plain(t.exitPrice)),\(JournalFormat.plain(t.fees))"))
         }
         rows.sort { $0.time != $1.time ? $0.time < $1.time : $0.order < $1.order }
-        let out = try FileSink(path: path, mode: "wb")
+        let out = try JournalFileSink(path: path, mode: "wb")
         out.write(executionColumns.joined(separator: ",") + "\n")
         for r in rows { out.write(r.text + "\n") }
         try out.close()
@@ -271,7 +271,7 @@ public enum JournalFile {
 /// Splits CSV lines into trimmed fields without allocating per line: the fields are
 /// byte ranges into the line itself, or into a reused buffer when the line has quoted
 /// fields (RFC 4180: doubled quotes, commas inside quotes).
-struct FieldSplitter {
+struct JournalFieldSplitter {
     private var buffer: [UInt8] = []
     /// The bytes the ranges point into: the line, or `buffer`.
     private var source: ArraySlice<UInt8> = []
@@ -370,10 +370,10 @@ struct FieldSplitter {
     }
 
     func string(_ k: Int) -> String { withField(k) { String(decoding: $0, as: UTF8.self) } }
-    func double(_ k: Int) -> Double? { withField(k) { parseDecimal($0) } }
+    func double(_ k: Int) -> Double? { withField(k) { journalParseDecimal($0) } }
     func timestamp(_ k: Int) -> Timestamp? { withField(k) { ISO8601.parse(bytes: $0) } }
     /// A 64-bit hash of the field's bytes (for duplicate detection).
-    func hash(_ k: Int) -> UInt64 { withField(k) { fieldHash($0) } }
+    func hash(_ k: Int) -> UInt64 { withField(k) { journalFieldHash($0) } }
 
     /// Whether the field equals `word` ignoring ASCII case (`word` is lower case).
     func equals(_ k: Int, _ word: StaticString) -> Bool {
@@ -469,7 +469,7 @@ struct FieldSplitter {
 }
 
 /// FNV-1a over the bytes, then a final mix.
-@inline(__always) func fieldHash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+@inline(__always) func journalFieldHash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
     var h: UInt64 = 0xCBF2_9CE4_8422_2325
     for c in b { h = (h ^ UInt64(c)) &* 0x0000_0100_0000_01B3 }
     h ^= h >> 33
@@ -480,7 +480,7 @@ struct FieldSplitter {
 /// Finds repeated trade ids after a file is read: the (hash, line) keys are sorted by
 /// hash, so equal ids sit side by side and only equal hashes compare strings. Sorting a
 /// compact array is cache-friendly where a hash table of a million ids is not.
-enum DuplicateIDs {
+enum JournalDuplicateIDs {
     struct Key { var hash: UInt64; var line: Int32; var trade: Int32 }
     struct Repeat { var trade: Int; var line: Int; var firstLine: Int }
 
@@ -545,7 +545,7 @@ extension JournalFile {
     /// `fomo; #Breakout;` → `["fomo", "breakout"]`: split on `;`, trimmed, `#` dropped, lower case.
     public static func splitTags(_ s: String) -> [String] {
         s.split(separator: ";").compactMap { part in
-            var t = String(part).trimmingSpaces
+            var t = String(part).journalTrimmed
             if t.hasPrefix("#") { t.removeFirst() }
             return t.isEmpty ? nil : t.lowercased()
         }
@@ -556,7 +556,7 @@ private let exactPowers: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8
 
 /// A decimal number (`-12.5`, `+3`, `.5`, `1e-3`), correctly rounded; nil for anything
 /// else. A fast exact path covers up to 15 significant digits; the rest goes to strtod.
-func parseDecimal(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+func journalParseDecimal(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
     let n = b.count
     guard n > 0, n < 64 else { return nil }
     var i = 0
@@ -602,7 +602,7 @@ func parseDecimal(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
 }
 
 /// Buffered writes to a file through stdio.
-final class FileSink {
+final class JournalFileSink {
     let path: String
     private let file: UnsafeMutablePointer<FILE>
     private var failed = false
@@ -633,7 +633,7 @@ final class FileSink {
 }
 
 extension String {
-    func replacingSpacesWithUnderscores() -> String {
+    func journalUnderscored() -> String {
         guard contains(" ") else { return self }
         return String(map { $0 == " " ? "_" : $0 })
     }

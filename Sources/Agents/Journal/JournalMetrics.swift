@@ -1,12 +1,12 @@
 import Bus
 
 /// A ratio that may be infinite (profit factor with no losing trade) or undefined.
-public enum Ratio: Sendable, Equatable {
+public enum JournalRatio: Sendable, Equatable {
     case value(Double)
     case infinite
     case undefined
 
-    public static func of(_ numerator: Double, _ denominator: Double) -> Ratio {
+    public static func of(_ numerator: Double, _ denominator: Double) -> JournalRatio {
         if denominator > 0 { return .value(numerator / denominator) }
         return numerator > 0 ? .infinite : .undefined
     }
@@ -43,7 +43,7 @@ public struct JournalMetrics: Sendable {
         /// wins ÷ trades (breakeven trades count in the denominator).
         public var winRate: Double?
         /// gross profit ÷ gross loss; infinite with profit and no loss.
-        public var profitFactor: Ratio = .undefined
+        public var profitFactor: JournalRatio = .undefined
         /// net P&L ÷ trades.
         public var expectancy: Double?
         public var averageWin: Double?
@@ -112,7 +112,7 @@ public struct JournalMetrics: Sendable {
         public var grossLoss = 0.0
         public var winRate: Double { trades > 0 ? Double(wins) / Double(trades) : 0 }
         public var expectancy: Double { trades > 0 ? netPnL / Double(trades) : 0 }
-        public var profitFactor: Ratio { .of(grossProfit, grossLoss) }
+        public var profitFactor: JournalRatio { .of(grossProfit, grossLoss) }
     }
 
     public struct Breakdown: Sendable, Equatable {
@@ -143,7 +143,7 @@ public struct JournalMetrics: Sendable {
         var peak = 0.0
         var peakTrade: Int?
         var rs = Risk()
-        var rStats = Welford(), pStats = Welford()
+        var rStats = JournalWelford(), pStats = JournalWelford()
         t.byExit.withUnsafeBufferPointer { order in
             for k in 0..<n {
                 let i = Int(order[k])
@@ -223,9 +223,9 @@ public struct JournalMetrics: Sendable {
     /// SQN = √N × mean ÷ sample standard deviation, from the R-multiples when at least
     /// `minimum` trades have a stop, otherwise from the net P&L when at least `minimum`
     /// trades exist, otherwise not computed.
-    static func sqn(r: Welford, pnl: Welford, minimum: Int) -> SQN {
+    static func sqn(r: JournalWelford, pnl: JournalWelford, minimum: Int) -> SQN {
         let basis: SQN.Basis
-        let w: Welford
+        let w: JournalWelford
         if r.count >= minimum {
             (basis, w) = (.rMultiple, r)
         } else if pnl.count >= minimum {
@@ -282,8 +282,8 @@ public struct JournalMetrics: Sendable {
 }
 
 
-/// Running count, mean and sum of squared deviations (Welford): numerically stable.
-struct Welford: Sendable {
+/// Running count, mean and sum of squared deviations (JournalWelford): numerically stable.
+struct JournalWelford: Sendable {
     var count = 0
     var mean = 0.0
     var m2 = 0.0

@@ -23,10 +23,10 @@ public enum PatternKind: String, Sendable, CaseIterable, Hashable {
     }
 }
 
-public enum Severity: String, Sendable, Comparable {
+public enum PatternSeverity: String, Sendable, Comparable {
     case low, medium, high
     var rank: Int { self == .low ? 0 : (self == .medium ? 1 : 2) }
-    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+    public static func < (a: PatternSeverity, b: PatternSeverity) -> Bool { a.rank < b.rank }
 }
 
 /// The outcome of one pattern rule on a journal.
@@ -44,22 +44,22 @@ public struct PatternFinding: Sendable {
     /// Why the rule could not run (insufficient data, disabled), as a template over `facts`.
     public var reasonTemplate: String?
     public var reason: String? { reasonTemplate.map { ReportSentence.fill($0, facts) } }
-    public var severity: Severity?
+    public var severity: PatternSeverity?
     /// The money the flagged trades account for (see docs/journal.md per pattern);
     /// negative is a cost. 0 when nothing was detected.
     public var moneyEffect: Double = 0
     /// The flagged trades (indices into the journal), in entry order.
     public var trades: [Int32] = []
     /// The numbers behind the finding's sentences.
-    public var facts: [Fact] = []
+    public var facts: [ReportFact] = []
     /// Structured evidence beyond the trade list (days, episodes, pairs).
     public var details: [JSONValue.Member] = []
     /// The rule's thresholds as applied.
-    public var rule: [Fact] = []
+    public var rule: [ReportFact] = []
 
     public var detected: Bool { status == .detected }
 
-    public func fact(_ name: String) -> FactValue? { facts.first { $0.name == name }?.value }
+    public func fact(_ name: String) -> ReportFactValue? { facts.first { $0.name == name }?.value }
 }
 
 /// The pattern rules. Each is a pure function of the trade table, the metrics and the
@@ -82,18 +82,18 @@ public enum PatternDetector {
         }
     }
 
-    static func disabled(_ kind: PatternKind, _ reason: String = "disabled in the configuration", _ facts: [Fact] = []) -> PatternFinding {
+    static func disabled(_ kind: PatternKind, _ reason: String = "disabled in the configuration", _ facts: [ReportFact] = []) -> PatternFinding {
         PatternFinding(kind: kind, status: .disabled, reasonTemplate: reason, facts: facts)
     }
 
     /// A rule that cannot mean anything on this journal: the template says why, from facts.
-    static func insufficient(_ kind: PatternKind, _ reason: String, _ facts: [Fact], rule: [Fact]) -> PatternFinding {
+    static func insufficient(_ kind: PatternKind, _ reason: String, _ facts: [ReportFact], rule: [ReportFact]) -> PatternFinding {
         PatternFinding(kind: kind, status: .insufficientData, reasonTemplate: reason, facts: facts, rule: rule)
     }
 
     /// `high`, `medium` or `low` from the share of the journal's gross loss the money
     /// effect accounts for; a finding that made money is `low`.
-    static func severity(_ money: Double, _ m: JournalMetrics, _ c: JournalConfig) -> Severity {
+    static func severity(_ money: Double, _ m: JournalMetrics, _ c: JournalConfig) -> PatternSeverity {
         let loss = m.headline.grossLoss
         guard money < 0, loss > 0 else { return .low }
         let share = -money / loss
@@ -115,10 +115,10 @@ public enum PatternDetector {
                 }
             }
         }
-        var winRate: FactValue { count > 0 ? .percent(Double(wins) / Double(count)) : .ratio(.undefined) }
-        var otherWinRate: FactValue { otherCount > 0 ? .percent(Double(otherWins) / Double(otherCount)) : .ratio(.undefined) }
-        var average: FactValue { count > 0 ? .pnl(pnl / Double(count)) : .ratio(.undefined) }
-        var otherAverage: FactValue { otherCount > 0 ? .pnl(otherPnL / Double(otherCount)) : .ratio(.undefined) }
+        var winRate: ReportFactValue { count > 0 ? .percent(Double(wins) / Double(count)) : .ratio(.undefined) }
+        var otherWinRate: ReportFactValue { otherCount > 0 ? .percent(Double(otherWins) / Double(otherCount)) : .ratio(.undefined) }
+        var average: ReportFactValue { count > 0 ? .pnl(pnl / Double(count)) : .ratio(.undefined) }
+        var otherAverage: ReportFactValue { otherCount > 0 ? .pnl(otherPnL / Double(otherCount)) : .ratio(.undefined) }
     }
 
     /// The flagged trade indices in entry order.
@@ -143,15 +143,15 @@ public enum PatternDetector {
     /// trade's size, or any entry within `anyEntryWithinMinutes` after a losing exit.
     static func revenge(_ t: TradeTable, _ m: JournalMetrics) -> PatternFinding {
         let r = t.config.revenge
-        let rule: [Fact] = [
-            Fact("window_minutes", .number(r.windowMinutes, decimals: 0)),
-            Fact("size_multiple", .number(r.sizeMultiple, decimals: 2)),
-            Fact("any_entry_within_minutes", .number(r.anyEntryWithinMinutes, decimals: 0)),
-            Fact("minimum_trades", .count(r.minimumTrades)),
+        let rule: [ReportFact] = [
+            ReportFact("window_minutes", .number(r.windowMinutes, decimals: 0)),
+            ReportFact("size_multiple", .number(r.sizeMultiple, decimals: 2)),
+            ReportFact("any_entry_within_minutes", .number(r.anyEntryWithinMinutes, decimals: 0)),
+            ReportFact("minimum_trades", .count(r.minimumTrades)),
         ]
         guard t.count >= r.minimumTrades else {
             return insufficient(.revengeTrading, "revenge trading is compared with your baseline, which needs at least {minimum_trades} trades; the journal has {trades}",
-                                [Fact("minimum_trades", .count(r.minimumTrades)), Fact("trades", .count(t.count))], rule: rule)
+                                [ReportFact("minimum_trades", .count(r.minimumTrades)), ReportFact("trades", .count(t.count))], rule: rule)
         }
         let n = t.count
         let windowNs = Int64(r.windowMinutes * 60e9), anyNs = Int64(r.anyEntryWithinMinutes * 60e9)
@@ -188,7 +188,7 @@ public enum PatternDetector {
         }
         let trades = list(t, flagged)
         guard !trades.isEmpty else {
-            return PatternFinding(kind: .revengeTrading, status: .notDetected, facts: [Fact("trades_checked", .count(n))] + rule, rule: rule)
+            return PatternFinding(kind: .revengeTrading, status: .notDetected, facts: [ReportFact("trades_checked", .count(n))] + rule, rule: rule)
         }
         let s = Split(t, flagged)
         var pairs: [JSONValue] = []
@@ -203,11 +203,11 @@ public enum PatternDetector {
         return PatternFinding(
             kind: .revengeTrading, status: .detected, severity: severity(s.pnl, m, t.config), moneyEffect: s.pnl, trades: trades,
             facts: [
-                Fact("count", .count(s.count)), Fact("window_minutes", .number(r.windowMinutes, decimals: 0)),
-                Fact("any_entry_within_minutes", .number(r.anyEntryWithinMinutes, decimals: 0)),
-                Fact("size_multiple", .number(r.sizeMultiple, decimals: 2)),
-                Fact("win_rate", s.winRate), Fact("baseline_win_rate", s.otherWinRate),
-                Fact("net_pnl", .pnl(s.pnl)), Fact("average_pnl", s.average), Fact("baseline_average_pnl", s.otherAverage),
+                ReportFact("count", .count(s.count)), ReportFact("window_minutes", .number(r.windowMinutes, decimals: 0)),
+                ReportFact("any_entry_within_minutes", .number(r.anyEntryWithinMinutes, decimals: 0)),
+                ReportFact("size_multiple", .number(r.sizeMultiple, decimals: 2)),
+                ReportFact("win_rate", s.winRate), ReportFact("baseline_win_rate", s.otherWinRate),
+                ReportFact("net_pnl", .pnl(s.pnl)), ReportFact("average_pnl", s.average), ReportFact("baseline_average_pnl", s.otherAverage),
             ],
             details: [JSONValue.Member("pairs", .array(pairs))], rule: rule)
     }
@@ -217,7 +217,7 @@ public enum PatternDetector {
     /// Days with more than `multipleOfMedian` × the median number of trades per day.
     static func overtrading(_ t: TradeTable, _ m: JournalMetrics) -> PatternFinding {
         let r = t.config.overtrading
-        let rule: [Fact] = [Fact("multiple_of_median", .number(r.multipleOfMedian, decimals: 2)), Fact("minimum_days", .count(r.minimumDays))]
+        let rule: [ReportFact] = [ReportFact("multiple_of_median", .number(r.multipleOfMedian, decimals: 2)), ReportFact("minimum_days", .count(r.minimumDays))]
         // Days are contiguous runs in entry order.
         var dayOf: [Int32] = [], counts: [Double] = [], pnls: [Double] = [], starts: [Int] = []
         var k = 0
@@ -234,9 +234,9 @@ public enum PatternDetector {
         let days = dayOf.count
         guard days >= r.minimumDays else {
             return insufficient(.overtrading, "overtrading is measured against your median trades per day, which needs at least {minimum_days} trading days; the journal has {days}",
-                                [Fact("minimum_days", .count(r.minimumDays)), Fact("days", .count(days))], rule: rule)
+                                [ReportFact("minimum_days", .count(r.minimumDays)), ReportFact("days", .count(days))], rule: rule)
         }
-        let med = median(counts)!
+        let med = journalMedian(counts)!
         let threshold = r.multipleOfMedian * med
         var heavy: [Int] = []
         var heavyPnL = 0.0, otherPnL = 0.0, heavyTrades = 0
@@ -253,26 +253,26 @@ public enum PatternDetector {
         }
         guard !heavy.isEmpty else {
             return PatternFinding(kind: .overtrading, status: .notDetected, facts: [
-                Fact("days", .count(days)), Fact("median_per_day", .number(med, decimals: 1)), Fact("threshold", .number(threshold, decimals: 1)),
-                Fact("busiest_day_trades", .count(Int(counts.max() ?? 0))),
+                ReportFact("days", .count(days)), ReportFact("median_per_day", .number(med, decimals: 1)), ReportFact("threshold", .number(threshold, decimals: 1)),
+                ReportFact("busiest_day_trades", .count(Int(counts.max() ?? 0))),
             ] + rule, rule: rule)
         }
         let otherDays = days - heavy.count
         var dayList: [JSONValue] = []
         for d in heavy.prefix(t.config.report.maxEvidenceIds) {
             dayList.append(JournalJSON.object([
-                ("date", FactValue.day(dayOf[d]).json), ("trades", .number(counts[d])), ("pnl", JournalJSON.number(pnls[d])),
+                ("date", ReportFactValue.day(dayOf[d]).json), ("trades", .number(counts[d])), ("pnl", JournalJSON.number(pnls[d])),
             ]))
         }
         return PatternFinding(
             kind: .overtrading, status: .detected, severity: severity(heavyPnL, m, t.config), moneyEffect: heavyPnL,
             trades: list(t, flagged),
             facts: [
-                Fact("heavy_days", .count(heavy.count)), Fact("days", .count(days)),
-                Fact("median_per_day", .number(med, decimals: 1)), Fact("threshold", .number(threshold, decimals: 1)),
-                Fact("multiple_of_median", .number(r.multipleOfMedian, decimals: 2)), Fact("heavy_trades", .count(heavyTrades)), Fact("heavy_pnl", .pnl(heavyPnL)),
-                Fact("heavy_average_per_day", .pnl(heavyPnL / Double(heavy.count))),
-                Fact("other_average_per_day", otherDays > 0 ? .pnl(otherPnL / Double(otherDays)) : .ratio(.undefined)),
+                ReportFact("heavy_days", .count(heavy.count)), ReportFact("days", .count(days)),
+                ReportFact("median_per_day", .number(med, decimals: 1)), ReportFact("threshold", .number(threshold, decimals: 1)),
+                ReportFact("multiple_of_median", .number(r.multipleOfMedian, decimals: 2)), ReportFact("heavy_trades", .count(heavyTrades)), ReportFact("heavy_pnl", .pnl(heavyPnL)),
+                ReportFact("heavy_average_per_day", .pnl(heavyPnL / Double(heavy.count))),
+                ReportFact("other_average_per_day", otherDays > 0 ? .pnl(otherPnL / Double(otherDays)) : .ratio(.undefined)),
             ],
             details: [JSONValue.Member("heavy_day_list", .array(dayList))], rule: rule)
     }
@@ -283,10 +283,10 @@ public enum PatternDetector {
     /// day (the day of the streak's latest exit, from that exit on).
     static func tilt(_ t: TradeTable, _ m: JournalMetrics) -> PatternFinding {
         let r = t.config.tilt
-        let rule: [Fact] = [Fact("loss_streak", .count(r.lossStreak))]
+        let rule: [ReportFact] = [ReportFact("loss_streak", .count(r.lossStreak))]
         guard t.count > r.lossStreak else {
             return insufficient(.tilt, "tilt needs more than {loss_streak} trades; the journal has {trades}",
-                                [Fact("loss_streak", .count(r.lossStreak)), Fact("trades", .count(t.count))], rule: rule)
+                                [ReportFact("loss_streak", .count(r.lossStreak)), ReportFact("trades", .count(t.count))], rule: rule)
         }
         let n = t.count
         var flagged = [Bool](repeating: false, count: n)
@@ -335,7 +335,7 @@ public enum PatternDetector {
                 if keep {
                     let streakIDs = (streakStart...k).map { t.byExit[$0] }
                     episodes.append(JournalJSON.object([
-                        ("date", FactValue.day(day).json),
+                        ("date", ReportFactValue.day(day).json),
                         ("losing_streak", ids(t, streakIDs, limit: t.config.report.maxEvidenceIds)),
                         ("trades_after", ids(t, after, limit: t.config.report.maxEvidenceIds)),
                     ]))
@@ -344,14 +344,14 @@ public enum PatternDetector {
         }
         let trades = list(t, flagged)
         guard !trades.isEmpty else {
-            return PatternFinding(kind: .tilt, status: .notDetected, facts: [Fact("losing_streaks", .count(streaks))] + rule, rule: rule)
+            return PatternFinding(kind: .tilt, status: .notDetected, facts: [ReportFact("losing_streaks", .count(streaks))] + rule, rule: rule)
         }
         let s = Split(t, flagged)
         return PatternFinding(
             kind: .tilt, status: .detected, severity: severity(s.pnl, m, t.config), moneyEffect: s.pnl, trades: trades,
             facts: [
-                Fact("episodes", .count(episodeCount)), Fact("loss_streak", .count(r.lossStreak)), Fact("count", .count(s.count)),
-                Fact("net_pnl", .pnl(s.pnl)), Fact("win_rate", s.winRate), Fact("baseline_win_rate", s.otherWinRate),
+                ReportFact("episodes", .count(episodeCount)), ReportFact("loss_streak", .count(r.lossStreak)), ReportFact("count", .count(s.count)),
+                ReportFact("net_pnl", .pnl(s.pnl)), ReportFact("win_rate", s.winRate), ReportFact("baseline_win_rate", s.otherWinRate),
             ],
             details: [JSONValue.Member("episode_list", .array(episodes))], rule: rule)
     }
@@ -362,24 +362,24 @@ public enum PatternDetector {
     /// `prematureFraction` × the average winner hold are listed as premature.
     static func disposition(_ t: TradeTable, _ m: JournalMetrics) -> PatternFinding {
         let r = t.config.disposition
-        let rule: [Fact] = [
-            Fact("hold_ratio", .number(r.holdRatio, decimals: 2)), Fact("premature_fraction", .number(r.prematureFraction, decimals: 2)),
-            Fact("minimum_winners", .count(r.minimumWinners)), Fact("minimum_losers", .count(r.minimumLosers)),
+        let rule: [ReportFact] = [
+            ReportFact("hold_ratio", .number(r.holdRatio, decimals: 2)), ReportFact("premature_fraction", .number(r.prematureFraction, decimals: 2)),
+            ReportFact("minimum_winners", .count(r.minimumWinners)), ReportFact("minimum_losers", .count(r.minimumLosers)),
         ]
         let h = m.headline
         guard h.wins >= r.minimumWinners, h.losses >= r.minimumLosers,
               let winHold = m.holding.averageWinnerSeconds, let lossHold = m.holding.averageLoserSeconds else {
             return insufficient(.dispositionEffect, "the disposition effect compares winners with losers and needs at least {minimum_winners} winners and {minimum_losers} losers; the journal has {winners} and {losers}",
-                                [Fact("minimum_winners", .count(r.minimumWinners)), Fact("minimum_losers", .count(r.minimumLosers)),
-                                 Fact("winners", .count(h.wins)), Fact("losers", .count(h.losses))], rule: rule)
+                                [ReportFact("minimum_winners", .count(r.minimumWinners)), ReportFact("minimum_losers", .count(r.minimumLosers)),
+                                 ReportFact("winners", .count(h.wins)), ReportFact("losers", .count(h.losses))], rule: rule)
         }
         guard winHold > 0 || lossHold > 0 else {
             return insufficient(.dispositionEffect, "every trade was closed the moment it was opened, so holding times cannot be compared", [], rule: rule)
         }
-        let ratio = Ratio.of(lossHold, winHold)
-        let base: [Fact] = [
-            Fact("ratio", .ratio(ratio)), Fact("loser_hold", .seconds(lossHold)), Fact("winner_hold", .seconds(winHold)),
-            Fact("threshold", .number(r.holdRatio, decimals: 2)),
+        let ratio = JournalRatio.of(lossHold, winHold)
+        let base: [ReportFact] = [
+            ReportFact("ratio", .ratio(ratio)), ReportFact("loser_hold", .seconds(lossHold)), ReportFact("winner_hold", .seconds(winHold)),
+            ReportFact("threshold", .number(r.holdRatio, decimals: 2)),
         ]
         let fires: Bool
         switch ratio {
@@ -410,16 +410,16 @@ public enum PatternDetector {
         // than the losers closed sooner did on average; all of their P&L when every
         // loser was held that long (nothing to compare with).
         let money = quick > 0 ? heldPnL - Double(held.count) * (quickPnL / Double(quick)) : heldPnL
-        var facts = base + [Fact("held_losers", .count(held.count)), Fact("held_losers_pnl", .pnl(heldPnL))]
+        var facts = base + [ReportFact("held_losers", .count(held.count)), ReportFact("held_losers_pnl", .pnl(heldPnL))]
         if quick > 0 {
             facts += [
-                Fact("held_loser_average", held.isEmpty ? .ratio(.undefined) : .pnl(heldPnL / Double(held.count))),
-                Fact("quick_losers", .count(quick)), Fact("quick_loser_average", .pnl(quickPnL / Double(quick))),
+                ReportFact("held_loser_average", held.isEmpty ? .ratio(.undefined) : .pnl(heldPnL / Double(held.count))),
+                ReportFact("quick_losers", .count(quick)), ReportFact("quick_loser_average", .pnl(quickPnL / Double(quick))),
             ]
         }
-        facts += [Fact("excess_loss", .pnl(money)), Fact("premature", .count(premature.count)), Fact("premature_hold", .seconds(cut))]
+        facts += [ReportFact("excess_loss", .pnl(money)), ReportFact("premature", .count(premature.count)), ReportFact("premature_hold", .seconds(cut))]
         if !premature.isEmpty {
-            facts += [Fact("premature_average", .pnl(prematurePnL / Double(premature.count))), Fact("average_win", .pnl(h.averageWin ?? 0))]
+            facts += [ReportFact("premature_average", .pnl(prematurePnL / Double(premature.count))), ReportFact("average_win", .pnl(h.averageWin ?? 0))]
         }
         let limit = t.config.report.maxEvidenceIds
         return PatternFinding(
@@ -437,7 +437,7 @@ public enum PatternDetector {
     /// A realised R below `maximumLossR` on a trade with a stop: the stop was not honoured.
     static func stopDiscipline(_ t: TradeTable, _ m: JournalMetrics) -> PatternFinding {
         let r = t.config.stopDiscipline
-        let rule: [Fact] = [Fact("maximum_loss_r", .r(r.maximumLossR))]
+        let rule: [ReportFact] = [ReportFact("maximum_loss_r", .r(r.maximumLossR))]
         guard m.risk.tradesWithStop > 0 else {
             return insufficient(.stopDiscipline, "no trade has a stop price, so stop discipline cannot be checked", [], rule: rule)
         }
@@ -456,14 +456,14 @@ public enum PatternDetector {
         }
         guard count > 0 else {
             return PatternFinding(kind: .stopDiscipline, status: .notDetected, facts: [
-                Fact("with_stops", .count(m.risk.tradesWithStop)), Fact("worst_r", .r(m.risk.worstR?.value ?? 0)),
+                ReportFact("with_stops", .count(m.risk.tradesWithStop)), ReportFact("worst_r", .r(m.risk.worstR?.value ?? 0)),
             ] + rule, rule: rule)
         }
         return PatternFinding(
             kind: .stopDiscipline, status: .detected, severity: severity(excess, m, t.config), moneyEffect: excess, trades: list(t, flagged),
             facts: [
-                Fact("count", .count(count)), Fact("with_stops", .count(m.risk.tradesWithStop)), Fact("threshold", .r(r.maximumLossR)),
-                Fact("worst_r", .r(worst)), Fact("net_pnl", .pnl(pnl)), Fact("excess_loss", .pnl(excess)), Fact("saving", .money(-excess)),
+                ReportFact("count", .count(count)), ReportFact("with_stops", .count(m.risk.tradesWithStop)), ReportFact("threshold", .r(r.maximumLossR)),
+                ReportFact("worst_r", .r(worst)), ReportFact("net_pnl", .pnl(pnl)), ReportFact("excess_loss", .pnl(excess)), ReportFact("saving", .money(-excess)),
             ], rule: rule)
     }
 
@@ -474,16 +474,16 @@ public enum PatternDetector {
     /// median size of the journal.
     static func sizeCreep(_ t: TradeTable, _ m: JournalMetrics) -> PatternFinding {
         let r = t.config.sizeCreep
-        let rule: [Fact] = [
-            Fact("win_streak", .count(r.winStreak)), Fact("size_multiple", .number(r.sizeMultiple, decimals: 2)),
-            Fact("minimum_trades", .count(r.minimumTrades)),
+        let rule: [ReportFact] = [
+            ReportFact("win_streak", .count(r.winStreak)), ReportFact("size_multiple", .number(r.sizeMultiple, decimals: 2)),
+            ReportFact("minimum_trades", .count(r.minimumTrades)),
         ]
         guard t.count >= r.minimumTrades else {
             return insufficient(.sizeCreep, "size creep is measured against your median size, which needs at least {minimum_trades} trades; the journal has {trades}",
-                                [Fact("minimum_trades", .count(r.minimumTrades)), Fact("trades", .count(t.count))], rule: rule)
+                                [ReportFact("minimum_trades", .count(r.minimumTrades)), ReportFact("trades", .count(t.count))], rule: rule)
         }
         let n = t.count
-        let baseline = median(t.size)!
+        let baseline = journalMedian(t.size)!
         let limit = r.sizeMultiple * baseline
         var flagged = [Bool](repeating: false, count: n)
         var episodes: [JSONValue] = []
@@ -526,19 +526,19 @@ public enum PatternDetector {
                 }
             }
         }
-        let baselineFact: FactValue = t.config.sizeBasis == .notional ? .money(baseline) : .number(baseline, decimals: 0)
+        let baselineFact: ReportFactValue = t.config.sizeBasis == .notional ? .money(baseline) : .number(baseline, decimals: 0)
         guard oversize > 0 else {
             return PatternFinding(kind: .sizeCreep, status: .notDetected, facts: [
-                Fact("streaks", .count(streaks)), Fact("baseline_size", baselineFact),
+                ReportFact("streaks", .count(streaks)), ReportFact("baseline_size", baselineFact),
             ] + rule, rule: rule)
         }
         return PatternFinding(
             kind: .sizeCreep, status: .detected, severity: severity(extra, m, t.config), moneyEffect: extra, trades: list(t, flagged),
             facts: [
-                Fact("episodes", .count(episodeCount)), Fact("win_streak", .count(r.winStreak)), Fact("count", .count(oversize)),
-                Fact("baseline_size", baselineFact), Fact("peak_multiple", .number(peak, decimals: 2)),
-                Fact("size_multiple", .number(r.sizeMultiple, decimals: 2)),
-                Fact("net_pnl", .pnl(oversizePnL)), Fact("extra_size_pnl", .pnl(extra)),
+                ReportFact("episodes", .count(episodeCount)), ReportFact("win_streak", .count(r.winStreak)), ReportFact("count", .count(oversize)),
+                ReportFact("baseline_size", baselineFact), ReportFact("peak_multiple", .number(peak, decimals: 2)),
+                ReportFact("size_multiple", .number(r.sizeMultiple, decimals: 2)),
+                ReportFact("net_pnl", .pnl(oversizePnL)), ReportFact("extra_size_pnl", .pnl(extra)),
             ],
             details: [JSONValue.Member("episode_list", .array(episodes))], rule: rule)
     }
@@ -550,9 +550,9 @@ public enum PatternDetector {
     static func outsideHours(_ t: TradeTable, _ m: JournalMetrics) -> PatternFinding {
         let c = t.config
         guard let (start, end) = c.sessionMinutes() else {
-            return disabled(.outsideHours, "the session hours {start}–{end} are not valid", [Fact("start", .text(c.session.start)), Fact("end", .text(c.session.end))])
+            return disabled(.outsideHours, "the session hours {start}–{end} are not valid", [ReportFact("start", .text(c.session.start)), ReportFact("end", .text(c.session.end))])
         }
-        let rule: [Fact] = [Fact("start", .clock(start)), Fact("end", .clock(end)), Fact("weekends", .text(c.session.weekends ? "yes" : "no"))]
+        let rule: [ReportFact] = [ReportFact("start", .clock(start)), ReportFact("end", .clock(end)), ReportFact("weekends", .text(c.session.weekends ? "yes" : "no"))]
         // Dates without a time of day (all at midnight) say nothing about hours.
         var timed = false
         for i in 0..<t.count where (t.entry[i] &+ Int64(c.utcOffsetMinutes) * 60_000_000_000) % 86_400_000_000_000 != 0 {
@@ -574,14 +574,14 @@ public enum PatternDetector {
             }
         }
         guard any else {
-            return PatternFinding(kind: .outsideHours, status: .notDetected, facts: [Fact("trades_checked", .count(t.count))] + rule, rule: rule)
+            return PatternFinding(kind: .outsideHours, status: .notDetected, facts: [ReportFact("trades_checked", .count(t.count))] + rule, rule: rule)
         }
         let s = Split(t, flagged)
         return PatternFinding(
             kind: .outsideHours, status: .detected, severity: severity(s.pnl, m, c), moneyEffect: s.pnl, trades: list(t, flagged),
             facts: [
-                Fact("count", .count(s.count)), Fact("start", .clock(start)), Fact("end", .clock(end)), Fact("weekend", .count(weekend)),
-                Fact("net_pnl", .pnl(s.pnl)), Fact("win_rate", s.winRate), Fact("baseline_win_rate", s.otherWinRate),
+                ReportFact("count", .count(s.count)), ReportFact("start", .clock(start)), ReportFact("end", .clock(end)), ReportFact("weekend", .count(weekend)),
+                ReportFact("net_pnl", .pnl(s.pnl)), ReportFact("win_rate", s.winRate), ReportFact("baseline_win_rate", s.otherWinRate),
             ], rule: rule)
     }
 }

@@ -39,7 +39,7 @@ public struct RephraseOutcome: Sendable, Equatable {
 /// is not empty, and is not absurdly long.
 public enum RephraseCheck {
     public static func accepts(original: String, rewritten: String) -> Bool {
-        let trimmed = rewritten.trimmingSpaces
+        let trimmed = rewritten.journalTrimmed
         guard !trimmed.isEmpty, trimmed.count <= max(400, original.count * 3) else { return false }
         return numbers(in: original).sorted() == numbers(in: trimmed).sorted()
     }
@@ -103,7 +103,7 @@ extension CoachingReport {
         var rejected: [String] = []
         for (s, text) in zip(all, texts) {
             if RephraseCheck.accepts(original: s.text, rewritten: text) {
-                accepted.append(text.trimmingSpaces)
+                accepted.append(text.journalTrimmed)
             } else {
                 accepted.append(nil)
                 rejected.append(s.id)
@@ -115,7 +115,7 @@ extension CoachingReport {
 }
 
 extension String {
-    var trimmingSpaces: String {
+    var journalTrimmed: String {
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }

@@ -198,7 +198,7 @@ public enum TradeCapture {
         if exitTime < entryTime {
             throw CaptureError("the exit time \(clockText(exitClock ?? 0)) is before the entry time \(clockText(entryClock ?? 0))")
         }
-        let note = noteStart.map { segments[$0...].map { $0.trimmingSpaces }.filter { !$0.isEmpty }.joined(separator: ", ") } ?? ""
+        let note = noteStart.map { segments[$0...].map { $0.journalTrimmed }.filter { !$0.isEmpty }.joined(separator: ", ") } ?? ""
         var trade = JournalTrade(
             id: "new", symbol: symbol, side: side, quantity: quantity, entryTime: entryTime, entryPrice: entryPrice,
             exitTime: exitTime, exitPrice: exitPrice, fees: fees ?? 0, stopPrice: stop, tags: tags, notes: note)
@@ -403,7 +403,7 @@ extension JournalFile {
                     continue
                 }
                 rows += 1
-                if let k = head?.at(.id), k >= 0, k < fields.count { ids.insert(fields[k].trimmingSpaces) }
+                if let k = head?.at(.id), k >= 0, k < fields.count { ids.insert(fields[k].journalTrimmed) }
             }
             endsWithNewline = lastByteIsNewline(path)
             if head == nil { exists = false }
@@ -416,7 +416,7 @@ extension JournalFile {
         while ids.contains(String(n)) { n += 1 }
         var t = trade
         t.id = String(n)
-        let out = try FileSink(path: path, mode: exists ? "ab" : "wb")
+        let out = try JournalFileSink(path: path, mode: exists ? "ab" : "wb")
         if !exists { out.write(columns.joined(separator: ",") + "\n") } else if !endsWithNewline { out.write("\n") }
         out.write(row(t, columns: columns) + "\n")
         try out.close()

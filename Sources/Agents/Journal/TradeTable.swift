@@ -52,8 +52,8 @@ public struct TradeTable: Sendable {
         hold.reserveCapacity(n); risk.reserveCapacity(n); outcome.reserveCapacity(n); symbol.reserveCapacity(n)
         side.reserveCapacity(n); tagStart.reserveCapacity(n + 1); entryDay.reserveCapacity(n)
         entryMinute.reserveCapacity(n); exitDay.reserveCapacity(n)
-        var symbolIndex = Interner()
-        var tagIndex = Interner()
+        var symbolIndex = JournalInterner()
+        var tagIndex = JournalInterner()
         let tol = config.breakevenTolerance
         let offset = Int64(config.utcOffsetMinutes) * 60_000_000_000
         let dayNs: Int64 = 86_400_000_000_000
@@ -133,7 +133,7 @@ public struct TradeTable: Sendable {
 
 /// Small ids for repeated strings (symbols, tags): a scan of the few most recent
 /// distinct values first (journals have few symbols), a dictionary beyond that.
-struct Interner {
+struct JournalInterner {
     private var recent: [(String, Int32)] = []
     private var index: [String: Int32] = [:]
 
@@ -152,11 +152,11 @@ struct Interner {
 
 /// Median of a sample (the mean of the two middle values for an even count); nil when empty.
 /// Uses selection, not a sort: O(n) on average.
-func median(_ values: [Double]) -> Double? {
+func journalMedian(_ values: [Double]) -> Double? {
     guard !values.isEmpty else { return nil }
     var v = values
     let n = v.count
-    let hi = select(&v, n / 2)
+    let hi = journalSelect(&v, n / 2)
     if n % 2 == 1 { return hi }
     // The lower middle is the largest value left of position n/2 after selection.
     var lo = -Double.infinity
@@ -166,7 +166,7 @@ func median(_ values: [Double]) -> Double? {
 
 /// Rearranges `v` so that `v[k]` is the k-th smallest, smaller values before it.
 /// Quickselect with a median-of-three pivot (deterministic).
-func select(_ v: inout [Double], _ k: Int) -> Double {
+func journalSelect(_ v: inout [Double], _ k: Int) -> Double {
     var lo = 0, hi = v.count - 1
     v.withUnsafeMutableBufferPointer { p in
         while lo < hi {

@@ -43,7 +43,7 @@ enum BenchJournalCommand: AgoraCommand {
             detected = report.patterns.filter { $0.finding.detected }.count
             return report.jsonText(pretty: true).utf8.count + report.markdown.utf8.count
         }
-        func median(_ samples: [Double]) -> Double { samples.sorted()[samples.count / 2] }
+        func journalMedian(_ samples: [Double]) -> Double { samples.sorted()[samples.count / 2] }
 
         var rows: [Row] = []
         var samples: [Double] = []
@@ -52,7 +52,7 @@ enum BenchJournalCommand: AgoraCommand {
             outputBytes = analyse(trades, source: .bus)
             samples.append(Double(Monotonic.nanoseconds() - t0) / 1e9)
         }
-        rows.append(Row(scenario: "analyse (in memory)", seconds: median(samples), trades: n))
+        rows.append(Row(scenario: "analyse (in memory)", seconds: journalMedian(samples), trades: n))
 
         if !args.flag("no-csv") {
             let path = NSTemporaryDirectory() + "agora-bench-journal-\(getpid()).csv"
@@ -69,7 +69,7 @@ enum BenchJournalCommand: AgoraCommand {
                 _ = analyse(loaded.trades, source: JournalSource(name: path, format: "journal", rows: loaded.rows))
                 samples.append(Double(Monotonic.nanoseconds() - t0) / 1e9)
             }
-            rows.append(Row(scenario: "read CSV + analyse", seconds: median(samples), trades: n))
+            rows.append(Row(scenario: "read CSV + analyse", seconds: journalMedian(samples), trades: n))
         }
 
         let analysis = rows[0]

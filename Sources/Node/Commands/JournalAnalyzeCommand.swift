@@ -85,7 +85,7 @@ func loadJournalConfig(_ path: String) throws(CommandError) -> JournalConfig {
     do {
         config = try JSONDecoder().decode(JournalConfig.self, from: data)
     } catch let e as DecodingError {
-        throw CommandError("\(path): " + describe(e))
+        throw CommandError("\(path): " + describeDecodingError(e))
     } catch {
         throw CommandError("\(path): \(error)")
     }
@@ -94,7 +94,7 @@ func loadJournalConfig(_ path: String) throws(CommandError) -> JournalConfig {
 }
 
 /// One line for a decoding error: `revenge.windowMinutes: expected a number`.
-func describe(_ e: DecodingError) -> String {
+func describeDecodingError(_ e: DecodingError) -> String {
     func path(_ keys: [any CodingKey]) -> String {
         let p = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         return p.isEmpty ? "" : p + ": "

@@ -9,7 +9,7 @@ import Bus
     static let header = "id,symbol,side,quantity,entry_time,entry_price,exit_time,exit_price,fees,stop_price,tags,notes"
 
     @Test func readsAJournal() throws {
-        let path = writeFile("good.csv", """
+        let path = journalWriteFile("good.csv", """
             \(Self.header)
             1,AAPL,long,100,2024-01-08T10:00:00Z,10,2024-01-08T10:30:00Z,11,1,9.5,breakout; #FOMO,"chased, then held"
             2,MSFT,Sell,50,2024-01-08 11:00,20,2024-01-08T12:00:00+01:00,19.5,0,,,
@@ -37,7 +37,7 @@ import Bus
     }
 
     @Test func columnsInAnyOrderWithAliasesAndOptionalColumnsLeftOut() throws {
-        let path = writeFile("reordered.csv", """
+        let path = journalWriteFile("reordered.csv", """
             Symbol,ID,Qty,Side,Entry Time,Entry_Price,Exit_Time,Exit_Price,Fee
             AAPL,x1,5,short,2024-01-08T10:00:00Z,10,2024-01-08T11:00:00Z,9,0
             """)
@@ -49,7 +49,7 @@ import Bus
     }
 
     @Test func everyBadRowIsReportedWithFileLineAndField() throws {
-        let path = writeFile("bad.csv", """
+        let path = journalWriteFile("bad.csv", """
             \(Self.header)
             1,AAPL,long,100,2024-01-08T10:00:00Z,10,2024-01-08T10:30:00Z,11,1,9.5,,
             2,AAPL,lng,100,2024-01-08T10:00:00Z,10,2024-01-08T10:30:00Z,11,1,,,
@@ -95,7 +95,7 @@ import Bus
         ("time,symbol,side,price", ":1: header: missing column \"quantity\" (an execution export needs time, symbol, side, quantity, price)"),
     ])
     func headerProblemsRefuseTheFile(header: String, message: String) {
-        let path = writeFile("header.csv", header + "\n")
+        let path = journalWriteFile("header.csv", header + "\n")
         #expect(throws: InputError.self) { try JournalFile.load(path: path) }
         do {
             _ = try JournalFile.load(path: path)
@@ -105,7 +105,7 @@ import Bus
     }
 
     @Test func emptyAndMissingFiles() {
-        let empty = writeFile("empty.csv", "\n  \n")
+        let empty = journalWriteFile("empty.csv", "\n  \n")
         do { _ = try JournalFile.load(path: empty) } catch { #expect(error.description == "\(empty): empty file: expected a header line") }
         do { _ = try JournalFile.load(path: "/nonexistent/j.csv") } catch { #expect(error.description == "/nonexistent/j.csv: cannot open: No such file or directory") }
     }
@@ -114,7 +114,7 @@ import Bus
         var trades = SyntheticJournal.generate(.init(trades: 300, seed: 5, inject: Set(PatternKind.allCases)))
         trades[0].notes = "said \"wait\", then, went in"
         trades[1].tags = ["a", "b-c"]
-        let path = tempPath("roundtrip.csv")
+        let path = journalTempPath("roundtrip.csv")
         try JournalFile.write(trades, to: path)
         let back = try JournalFile.load(path: path)
         #expect(back.badRows.isEmpty)
@@ -122,7 +122,7 @@ import Bus
     }
 
     @Test func parseDecimalIsExact() {
-        func p(_ s: String) -> Double? { var s = s; return s.withUTF8 { parseDecimal($0) } }
+        func p(_ s: String) -> Double? { var s = s; return s.withUTF8 { journalParseDecimal($0) } }
         for s in ["0", "187.2", "-12.5", "+3", ".5", "5.", "1e-3", "2.5E2", "0.1", "123456789.123456789", "9007199254740993", "1.7976931348623157e308"] {
             #expect(p(s) == Double(s.hasSuffix(".") ? s + "0" : s), "\(s)")
         }
@@ -188,7 +188,7 @@ import Bus
     }
 
     @Test func exportsReadFromFilesWithBadRows() throws {
-        let path = writeFile("fills.csv", """
+        let path = journalWriteFile("fills.csv", """
             time,symbol,side,quantity,price,fee
             2024-01-08T10:00:00Z,AAPL,BUY,100,10,1
             2024-01-08T10:05:00Z,AAPL,long,100,10,1
@@ -207,7 +207,7 @@ import Bus
 
     @Test func syntheticTradesSurviveTheExportAndPairingRoundTrip() throws {
         let trades = SyntheticJournal.generate(.init(trades: 500, seed: 8, inject: [.revengeTrading, .tilt, .stopDiscipline]))
-        let path = tempPath("export.csv")
+        let path = journalTempPath("export.csv")
         try JournalFile.writeExecutions(trades, to: path, splitEntries: true)
         let loaded = try JournalFile.load(path: path)
         #expect(loaded.badRows.isEmpty)
@@ -232,15 +232,15 @@ extension JournalFileTests {
             return t
         }
         // Every key has the same hash: only the strings tell the ids apart.
-        var keys = (0..<5).map { DuplicateIDs.Key(hash: 42, line: Int32(10 + $0), trade: Int32($0)) }.reversed().map { $0 }
-        let repeats = DuplicateIDs.find(&keys, trades).sorted { $0.line < $1.line }
+        var keys = (0..<5).map { JournalDuplicateIDs.Key(hash: 42, line: Int32(10 + $0), trade: Int32($0)) }.reversed().map { $0 }
+        let repeats = JournalDuplicateIDs.find(&keys, trades).sorted { $0.line < $1.line }
         #expect(repeats.map(\.line) == [12, 14])
         #expect(repeats.map(\.firstLine) == [10, 10])
         #expect(repeats.map(\.trade) == [2, 4])
     }
 
     @Test func aRepeatedIDKeepsTheFirstRowAndReportsTheOthersInLineOrder() throws {
-        let path = writeFile("dups.csv", """
+        let path = journalWriteFile("dups.csv", """
             \(Self.header)
             x,AAPL,long,1,2024-01-08T10:00:00Z,10,2024-01-08T10:30:00Z,11,0,,,
             y,AAPL,long,1,2024-01-08T10:00:00Z,10,2024-01-08T10:30:00Z,11,0,,,

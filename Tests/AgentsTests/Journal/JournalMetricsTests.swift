@@ -6,14 +6,14 @@ import Bus
 @Suite struct JournalMetricsTests {
     /// Exit order: A win, B loss, C breakeven, D loss, E win, F win, G win, H loss.
     static let journal: [JournalTrade] = [
-        jt("A", "AAPL", .long, qty: 100, "2024-01-08T10:00", 10, "2024-01-08T10:30", 11, fees: 1, stop: 9.5, tags: ["breakout"]), // +99, R 1.98
-        jt("B", "MSFT", .short, qty: 50, "2024-01-08T11:00", 20, "2024-01-08T12:00", 21, stop: 21),                              // −50, R −1
-        jt("C", "AAPL", .long, qty: 10, "2024-01-09T10:00", 10, "2024-01-09T10:10", 10),                                          // 0
-        jt("D", "AAPL", .long, qty: 100, "2024-01-09T14:00", 10, "2024-01-09T16:00", 9, stop: 9.8, tags: ["breakout", "fomo"]),   // −100, R −5
-        jt("E", "MSFT", .long, qty: 20, "2024-01-10T09:30", 50, "2024-01-10T10:00", 55, fees: 2),                                 // +98
-        jt("F", "MSFT", .short, qty: 10, "2024-01-10T15:00", 50, "2024-01-10T15:20", 48, stop: 51),                               // +20, R 2
-        jt("G", "AAPL", .long, qty: 10, "2024-01-11T10:00", 10, "2024-01-11T11:00", 13),                                          // +30
-        jt("H", "AAPL", .short, qty: 100, "2024-01-12T10:00", 10, "2024-01-12T10:15", 10.5, tags: ["fomo"]),                      // −50
+        journalTrade("A", "AAPL", .long, qty: 100, "2024-01-08T10:00", 10, "2024-01-08T10:30", 11, fees: 1, stop: 9.5, tags: ["breakout"]), // +99, R 1.98
+        journalTrade("B", "MSFT", .short, qty: 50, "2024-01-08T11:00", 20, "2024-01-08T12:00", 21, stop: 21),                              // −50, R −1
+        journalTrade("C", "AAPL", .long, qty: 10, "2024-01-09T10:00", 10, "2024-01-09T10:10", 10),                                          // 0
+        journalTrade("D", "AAPL", .long, qty: 100, "2024-01-09T14:00", 10, "2024-01-09T16:00", 9, stop: 9.8, tags: ["breakout", "fomo"]),   // −100, R −5
+        journalTrade("E", "MSFT", .long, qty: 20, "2024-01-10T09:30", 50, "2024-01-10T10:00", 55, fees: 2),                                 // +98
+        journalTrade("F", "MSFT", .short, qty: 10, "2024-01-10T15:00", 50, "2024-01-10T15:20", 48, stop: 51),                               // +20, R 2
+        journalTrade("G", "AAPL", .long, qty: 10, "2024-01-11T10:00", 10, "2024-01-11T11:00", 13),                                          // +30
+        journalTrade("H", "AAPL", .short, qty: 100, "2024-01-12T10:00", 10, "2024-01-12T10:15", 10.5, tags: ["fomo"]),                      // −50
     ]
 
     static func metrics(_ trades: [JournalTrade] = journal, _ config: JournalConfig = JournalConfig()) -> JournalMetrics {
@@ -140,7 +140,7 @@ import Bus
         let m = Self.metrics(trades)
         #expect(m.headline.profitFactor == .infinite)
         #expect(m.headline.payoffRatio == nil)
-        #expect(FactValue.ratio(m.headline.profitFactor).display == "∞")
+        #expect(ReportFactValue.ratio(m.headline.profitFactor).display == "∞")
         #expect(JournalJSON.ratio(m.headline.profitFactor) == .string("infinity"))
         // Only breakeven trades: undefined.
         #expect(Self.metrics([pnlTrade(1, pnl: 0, minute: 600)]).headline.profitFactor == .undefined)
@@ -215,17 +215,17 @@ import Bus
     }
 
     @Test func medianBySelection() {
-        #expect(median([]) == nil)
-        #expect(median([5]) == 5)
-        #expect(median([3, 1, 2]) == 2)
-        #expect(median([4, 1, 3, 2]) == 2.5)
-        #expect(median([7, 7, 7, 1]) == 7)
+        #expect(journalMedian([]) == nil)
+        #expect(journalMedian([5]) == 5)
+        #expect(journalMedian([3, 1, 2]) == 2)
+        #expect(journalMedian([4, 1, 3, 2]) == 2.5)
+        #expect(journalMedian([7, 7, 7, 1]) == 7)
         var rng = SplitMix64(seed: 9)
         for n in 1...60 {
             let v = (0..<n).map { _ in Double(rng.next() % 20) }
             let s = v.sorted()
             let expected = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
-            #expect(median(v) == expected)
+            #expect(journalMedian(v) == expected)
         }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Bus
 
 /// A trade from readable values: times as `2024-01-08T10:00` (UTC).
-func jt(_ id: String, _ symbol: String = "AAPL", _ side: PositionSide = .long, qty: Double = 100,
+func journalTrade(_ id: String, _ symbol: String = "AAPL", _ side: PositionSide = .long, qty: Double = 100,
         _ entry: String, _ entryPrice: Double, _ exit: String, _ exitPrice: Double,
         fees: Double = 0, stop: Double? = nil, tags: [String] = []) -> JournalTrade {
     JournalTrade(id: id, symbol: symbol, side: side, quantity: qty,
@@ -23,14 +23,14 @@ func pnlTrade(_ id: Int, pnl: Double, minute: Int, hold: Int = 10, qty: Double =
 }
 
 /// A fresh file path under the temporary directory.
-func tempPath(_ name: String) -> String {
+func journalTempPath(_ name: String) -> String {
     let dir = NSTemporaryDirectory() + "agora-journal-tests-\(getpid())"
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir + "/\(UUID().uuidString.prefix(8))-\(name)"
 }
 
-func writeFile(_ name: String, _ text: String) -> String {
-    let p = tempPath(name)
+func journalWriteFile(_ name: String, _ text: String) -> String {
+    let p = journalTempPath(name)
     try! text.write(toFile: p, atomically: true, encoding: .utf8)
     return p
 }

@@ -125,7 +125,7 @@ import Bus
     }
 
     @Test func appendsToAJournalCreatingItWithAHeader() throws {
-        let path = tempPath("capture.csv")
+        let path = journalTempPath("capture.csv")
         let a = try TradeCapture.parse("Long 200 AAPL @ 187.20, out 190.55 stop 185, chased the open, then \"held\" #fomo", now: Self.now)
         let b = try TradeCapture.parse("Short 5 TSLA @ 250 out 251", now: Self.now)
         #expect(try JournalFile.append(a.trade, to: path) == "1")
@@ -143,7 +143,7 @@ import Bus
     }
 
     @Test func appendFollowsTheFilesColumnsAndFindsAFreeID() throws {
-        let path = writeFile("existing.csv", """
+        let path = journalWriteFile("existing.csv", """
             symbol,id,side,quantity,entry_time,entry_price,exit_time,exit_price,fees
             AAPL,2,long,1,2024-01-08T10:00:00Z,10,2024-01-08T11:00:00Z,11,0
             """) // no trailing newline
