@@ -62,7 +62,10 @@ final class Mailbox: Sendable {
         /// The subscription is gone (cancelled or released).
         var cancelled = false
         /// Counted as busy by the activity monitor: queue non-empty or consumer working.
+        /// Only once a consumer has started: a subscription nobody reads (yet) does not
+        /// hold up quiescence.
         var busy = false
+        var consumerStarted = false
         var accepted: UInt64 = 0
         var delivered: UInt64 = 0
         var dropped: UInt64 = 0
@@ -95,7 +98,7 @@ final class Mailbox: Sendable {
     }
 
     @inline(__always) private func markBusy(_ s: inout State) {
-        if !s.busy {
+        if !s.busy && s.consumerStarted {
             s.busy = true
             monitor?.enter()
         }
@@ -199,6 +202,10 @@ final class Mailbox: Sendable {
                 case wait
             }
             let outcome = state.withLock { s -> Outcome in
+                if !s.consumerStarted {
+                    s.consumerStarted = true
+                    if !s.queue.isEmpty { markBusy(&s) }
+                }
                 if !s.queue.isEmpty {
                     let full = s.queue
                     s.queue = empty
@@ -320,14 +327,16 @@ final class Mailbox: Sendable {
 final class ActivityMonitor: Sendable {
     private struct State {
         var busy = 0
-        var waiters: [UnsafeContinuation<Void, Never>] = []
+        var waiters: [(UInt64, UnsafeContinuation<Void, Never>)] = []
+        var nextWaiter: UInt64 = 0
+        var cancelled: Set<UInt64> = []
     }
     private let state = Mutex(State())
 
     func enter() { state.withLock { $0.busy += 1 } }
 
     func leave() {
-        let waiters = state.withLock { s -> [UnsafeContinuation<Void, Never>] in
+        let waiters = state.withLock { s -> [(UInt64, UnsafeContinuation<Void, Never>)] in
             s.busy -= 1
             if s.busy == 0 && !s.waiters.isEmpty {
                 let w = s.waiters
@@ -336,19 +345,33 @@ final class ActivityMonitor: Sendable {
             }
             return []
         }
-        for w in waiters { w.resume() }
+        for w in waiters { w.1.resume() }
     }
 
     var busyCount: Int { state.withLock { $0.busy } }
 
+    /// Returns when no subscription is busy, or when the task is cancelled.
     nonisolated(nonsending) func waitUntilIdle() async {
-        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
-            let now = state.withLock { s -> Bool in
-                if s.busy == 0 { return true }
-                s.waiters.append(c)
-                return false
+        let id = state.withLock { s -> UInt64 in
+            s.nextWaiter += 1
+            return s.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+                let now = state.withLock { s -> Bool in
+                    if s.busy == 0 || s.cancelled.remove(id) != nil { return true }
+                    s.waiters.append((id, c))
+                    return false
+                }
+                if now { c.resume() }
             }
-            if now { c.resume() }
+        } onCancel: {
+            let c = state.withLock { s -> UnsafeContinuation<Void, Never>? in
+                if let i = s.waiters.firstIndex(where: { $0.0 == id }) { return s.waiters.remove(at: i).1 }
+                s.cancelled.insert(id)
+                return nil
+            }
+            c?.resume()
         }
     }
 }
