@@ -2,7 +2,8 @@ import Bus
 
 /// The journal agent: collects the pipeline's closed trades and publishes a coaching
 /// report (`journal.report`) every `reportEvery` closed trades, at the end of a run
-/// (`market.end`), and whenever asked (`journal.request`).
+/// (`market.end`, and the final report on `system.finished`, which follows the trades the
+/// portfolio closes when the data ends), and whenever asked (`journal.request`).
 ///
 /// A thin shell: the analysis is ``JournalAnalysis`` and the report ``CoachingReport``.
 public actor JournalAgent {
@@ -38,10 +39,11 @@ public actor JournalAgent {
     }
 
     public static let name = "journal"
-    public static let patterns = ["trade.closed.*", "market.end", "journal.request"]
+    public static let patterns = ["trade.closed.*", "market.end", "system.finished", "journal.request"]
 
     nonisolated public let unownedExecutor: UnownedSerialExecutor
     public let config: Config
+    private let context: AgentContext
     private let subscription: Subscription
     private let publisher: Publisher
     private let rephraser: (any ReportRephraser)?
@@ -55,6 +57,7 @@ public actor JournalAgent {
     public init(context: AgentContext, config: Config = Config(), rephraser: (any ReportRephraser)? = nil) async throws(BusError) {
         unownedExecutor = context.executor.asUnownedSerialExecutor()
         self.config = config
+        self.context = context
         self.rephraser = rephraser
         publisher = context.publisher(for: JournalAgent.name)
         subscription = try await context.subscribe(JournalAgent.name, JournalAgent.patterns)
@@ -62,25 +65,25 @@ public actor JournalAgent {
 
     /// Consumes events until the subscription ends.
     public func run() async {
-        for await envelope in subscription {
-            await handle(envelope)
-        }
+        await context.consume(subscription, agent: Self.name) { try await handle($0) }
     }
 
     /// Trades collected so far.
     public var tradeCount: Int { trades.count }
 
-    func handle(_ envelope: Envelope) async {
+    func handle(_ envelope: Envelope) async throws {
         switch envelope.payload {
         case .tradeClosed(let t):
             trades.append(JournalTrade(closed: t))
             if config.reportEvery > 0 && trades.count % config.reportEvery == 0 {
-                await publishReport(time: t.exitTime, cause: envelope)
+                try await publishReport(time: t.exitTime, cause: envelope)
             }
         case .marketEnd(let e):
-            await publishReport(time: e.time, cause: envelope)
+            try await publishReport(time: e.time, cause: envelope)
+        case .runFinished(let e):
+            try await publishReport(time: e.time, cause: envelope)
         case .journalRequest(let r):
-            await publishReport(time: r.time, cause: envelope)
+            try await publishReport(time: r.time, cause: envelope)
         default:
             break
         }
@@ -93,7 +96,9 @@ public actor JournalAgent {
         return report
     }
 
-    private func publishReport(time: Timestamp, cause: Envelope) async {
+    /// A failure to publish is counted and passed on (logged by the event loop; a closed
+    /// bus ends it).
+    private func publishReport(time: Timestamp, cause: Envelope) async throws {
         let report = await currentReport()
         let event = JournalReport(time: time, trades: report.trades, summary: report.headline, report: report.json)
         do {
@@ -101,6 +106,7 @@ public actor JournalAgent {
             reportsPublished += 1
         } catch {
             publishFailures += 1
+            throw error
         }
     }
 }

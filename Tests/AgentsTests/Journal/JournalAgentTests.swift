@@ -12,7 +12,7 @@ import Bus
                            pnl: pnl, fees: 0, exitReason: i % 2 == 0 ? "signal" : "stop")
     }
 
-    @Test func publishesAtTheThreeTriggers() async throws {
+    @Test func publishesAtEveryTrigger() async throws {
         let bus = InMemoryBus()
         let executor = AgentExecutor(name: "journal-test")
         let clock = ManualClock(Timestamp(seconds: 1_800_000_000))
@@ -34,17 +34,21 @@ import Bus
         let endID = try await market.publish(MarketEnd(time: endTime, symbols: ["AAPL", "MSFT"], bars: 3))
         // The fourth trade completes the second batch of two.
         let fourth = try await portfolio.publish(Self.closed(4, pnl: 5))
+        // The portfolio's last word, after it closed what was open at the end: the final report.
+        let finishedID = try await portfolio.publish(RunFinished(time: endTime, trades: 4, equity: 100_065, by: "portfolio"))
 
         let got = try await journalTimeout {
             var out: [Delivery<JournalReport>] = []
             for await d in reports {
                 out.append(d)
-                if out.count == 4 { break }
+                if out.count == 5 { break }
             }
             return out
         }
-        #expect(got.map(\.event.trades) == [2, 3, 3, 4])
+        #expect(got.map(\.event.trades) == [2, 3, 3, 4, 4])
         #expect(got[3].envelope.causation == fourth)
+        #expect(got[4].envelope.causation == finishedID)
+        #expect(got[4].event.time == endTime)
         // Every N trades: after the second trade, timed at its exit, caused by it.
         #expect(got[0].envelope.causation == tradeIDs[1])
         #expect(got[0].envelope.correlation == "AAPL@bar-2")
@@ -70,7 +74,7 @@ import Bus
         await bus.shutdown()
         await running.value
         #expect(await agent.tradeCount == 4)
-        #expect(await agent.reportsPublished == 4)
+        #expect(await agent.reportsPublished == 5)
         executor.stop()
     }
 
