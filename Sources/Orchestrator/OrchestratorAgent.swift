@@ -60,7 +60,8 @@ public actor OrchestratorAgent {
         self.config = config
         clock = context.clock
         publisher = context.publisher(for: Self.name)
-        var patterns = ["market.bar.*", "order.filled.*"]
+        // Bars only start the vote timer, which backtests do not use.
+        var patterns = config.mode == .live ? ["market.bar.*", "order.filled.*"] : ["order.filled.*"]
         patterns += config.voters.map { "signal.\($0).*" }
         if config.awaitExecutionReport && config.mode == .backtest { patterns.append("execution.report.*") }
         subscription = try await context.subscribe(Self.name, patterns)

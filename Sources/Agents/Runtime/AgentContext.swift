@@ -29,7 +29,7 @@ public struct AgentContext: Sendable {
 
     /// A subscription named after the agent, with the lossless default policy.
     public func subscribe(_ agent: String, _ patterns: [String], policy: OverflowPolicy = .default) async throws(BusError) -> Subscription {
-        try await bus.subscribe(patterns, options: SubscriptionOptions(name: "\(node)/\(agent)", policy: policy))
+        try await bus.subscribe(patterns, options: SubscriptionOptions(name: "\(node)/\(agent)", policy: policy, endsOnTaskCancellation: false))
     }
 
     /// An agent's event loop: hands each envelope to `handle`, on the caller's actor, until

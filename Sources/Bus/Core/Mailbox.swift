@@ -79,10 +79,12 @@ final class Mailbox: Sendable {
     let patterns: [TopicPattern]
     let typeMask: UInt64
     let policy: OverflowPolicy
+    let cancellable: Bool
     let monitor: ActivityMonitor?
     let state: Mutex<State>
 
-    init(id: Int, name: String, patterns: [TopicPattern], typeMask: UInt64, policy: OverflowPolicy, monitor: ActivityMonitor?) {
+    init(id: Int, name: String, patterns: [TopicPattern], typeMask: UInt64, policy: OverflowPolicy, cancellable: Bool = true, monitor: ActivityMonitor?) {
+        self.cancellable = cancellable
         self.id = id
         self.name = name
         self.patterns = patterns
@@ -190,7 +192,7 @@ final class Mailbox: Sendable {
 
     /// Hands the consumer everything queued, swapping in its (empty) ring. Suspends while
     /// the queue is empty. Returns nil when the subscription has ended.
-    nonisolated(nonsending) func take(returning empty: Ring<Envelope>) async -> Ring<Envelope>? {
+    func take(returning empty: Ring<Envelope>, isolation: isolated (any Actor)?) async -> Ring<Envelope>? {
         while true {
             if Task.isCancelled {
                 cancelFromConsumer()
@@ -236,28 +238,37 @@ final class Mailbox: Sendable {
             case .end:
                 return nil
             case .wait:
-                await withTaskCancellationHandler {
-                    await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
-                        let (now, previous) = state.withLock { s -> (Bool, UnsafeContinuation<Void, Never>?) in
-                            if !s.queue.isEmpty || s.finished || s.cancelled || s.consumerCancelled { return (true, nil) }
-                            let previous = s.consumer
-                            s.consumer = c
-                            markIdle(&s)
-                            return (false, previous)
+                if cancellable {
+                    await withTaskCancellationHandler(operation: {
+                        await park(isolation: isolation)
+                    }, onCancel: {
+                        let c = state.withLock { s -> UnsafeContinuation<Void, Never>? in
+                            s.consumerCancelled = true
+                            let c = s.consumer
+                            s.consumer = nil
+                            return c
                         }
-                        previous?.resume()
-                        if now { c.resume() }
-                    }
-                } onCancel: {
-                    let c = state.withLock { s -> UnsafeContinuation<Void, Never>? in
-                        s.consumerCancelled = true
-                        let c = s.consumer
-                        s.consumer = nil
-                        return c
-                    }
-                    c?.resume()
+                        c?.resume()
+                    }, isolation: isolation)
+                } else {
+                    await park(isolation: isolation)
                 }
             }
+        }
+    }
+
+    /// Waits until there is something to take (or the subscription ends).
+    private func park(isolation: isolated (any Actor)?) async {
+        await withUnsafeContinuation(isolation: isolation) { (c: UnsafeContinuation<Void, Never>) in
+            let (now, previous) = state.withLock { s -> (Bool, UnsafeContinuation<Void, Never>?) in
+                if !s.queue.isEmpty || s.finished || s.cancelled || s.consumerCancelled { return (true, nil) }
+                let previous = s.consumer
+                s.consumer = c
+                markIdle(&s)
+                return (false, previous)
+            }
+            previous?.resume()
+            if now { c.resume() }
         }
     }
 

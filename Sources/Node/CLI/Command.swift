@@ -19,7 +19,10 @@ enum CommandRegistry {
         JournalGenerateCommand.self,
         BenchBusCommand.self,
         BenchCodecCommand.self,
+        BenchIndicatorsCommand.self,
         BenchJournalCommand.self,
+        IndicatorsCommand.self,
+        DataSynthCommand.self,
         WireExamplesCommand.self,
     ]
 
