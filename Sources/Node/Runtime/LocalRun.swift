@@ -87,6 +87,7 @@ enum LocalRun {
         var equity: String?
         var stats: String?
         var report: String?
+        var journal: String?
         var writeDefaults = true
         var title = "Agora backtest"
         var logger = Logger(label: "agora")
@@ -175,6 +176,13 @@ enum LocalRun {
         if let p = path(o.report, t.outputs.report) {
             try RunReports.write(HTMLReport.render(title: o.title, stats: stats, recorder: rec), to: p)
             written.append(p)
+        }
+        if let journal = society.journal, let p = path(o.journal, t.outputs.journal) {
+            let report = await journal.currentReport()
+            try RunReports.write(report.jsonText(), to: p)
+            let md = (p as NSString).deletingPathExtension + ".md"
+            try RunReports.write(report.markdown, to: md)
+            written += [p, md]
         }
         if let o = o.record { written.append(o) }
         if let sel = o.explain {

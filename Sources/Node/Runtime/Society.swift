@@ -20,6 +20,7 @@ final class Society: @unchecked Sendable {
     private(set) var portfolio: PortfolioAgent?
     private(set) var orchestrator: OrchestratorAgent?
     private(set) var sentiment: SentimentAgent?
+    private(set) var journal: JournalAgent?
     private var starters: [() -> Task<Void, Never>] = []
     /// Ends when `system.finished` arrives.
     private let finished: Subscription
@@ -79,7 +80,15 @@ final class Society: @unchecked Sendable {
                     let a = try await ExecutionAgent(context: context, broker: PaperBroker(config: topology.execution))
                     s.starters.append { executor.start { await a.run() } }
                 case .journal:
-                    continue
+                    let rephraser: (any ReportRephraser)?
+                    do {
+                        rephraser = try topology.journalLLM.map { try LLMReportRephraser(config: $0) }
+                    } catch {
+                        throw CommandError("agents.journal.llm: \(error)")
+                    }
+                    let a = try await JournalAgent(context: context, config: topology.journal, rephraser: rephraser)
+                    s.journal = a
+                    s.starters.append { executor.start { await a.run() } }
                 }
             }
         }

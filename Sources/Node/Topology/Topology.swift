@@ -71,6 +71,9 @@ struct Topology: Sendable {
     var execution = ExecutionConfig()
     var technical = TechnicalConfig()
     var sentiment = SentimentAgentConfig()
+    var journal = JournalAgent.Config()
+    /// The language model that may rephrase the journal's report (optional).
+    var journalLLM: LLMConfig?
     var nodes: [Node] = [Node(name: "main", agents: AgentKind.allCases)]
     var outputs = Outputs()
 
@@ -182,6 +185,15 @@ enum TopologyLoader {
             decodeRisk(agents["risk"], r, &t)
             decodeExecution(agents["execution"], r, &t)
             if let v = agents["technical"], let c = decodeCodable(TechnicalConfig.self, v, at: "agents.technical", r) { t.technical = c }
+            if case .object(var members)? = agents["journal"] {
+                if let i = members.firstIndex(where: { $0.key == "llm" }) {
+                    let llm = members.remove(at: i).value
+                    t.journalLLM = decodeCodable(LLMConfig.self, llm, at: "agents.journal.llm", r)
+                }
+                if let c = decodeCodable(JournalAgent.Config.self, .object(members), at: "agents.journal", r) { t.journal = c }
+            } else if let v = agents["journal"] {
+                r.problem("agents.journal", "expected an object, found \(v.kindName)")
+            }
             if let v = agents["sentiment"], let c = decodeCodable(SentimentAgentConfig.self, v, at: "agents.sentiment", r) {
                 t.sentiment = c
                 for p in c.problems() { r.problem("agents.sentiment", p) }
