@@ -68,7 +68,7 @@ public actor OrchestratorAgent {
     }
 
     public func run() async {
-        await context.consume(subscription, agent: Self.name) { try await handle($0) }
+        await context.consume(subscription, agent: Self.name) { [self] _, e in try await self.handle(e) }
     }
 
     /// Marks voters as unavailable (their node is down) or available again. Cycles that

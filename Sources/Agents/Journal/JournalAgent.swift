@@ -65,7 +65,7 @@ public actor JournalAgent {
 
     /// Consumes events until the subscription ends.
     public func run() async {
-        await context.consume(subscription, agent: Self.name) { try await handle($0) }
+        await context.consume(subscription, agent: Self.name) { [self] _, e in try await self.handle(e) }
     }
 
     /// Trades collected so far.

@@ -60,6 +60,7 @@ public actor MarketDataAgent {
 
     nonisolated public let unownedExecutor: UnownedSerialExecutor
     private let feed: MarketFeed
+    private let executor: AgentExecutor
     private let config: MarketDataConfig
     private let publisher: Publisher
     private let clock: any WallClock
@@ -72,7 +73,6 @@ public actor MarketDataAgent {
     private var pendingDone = false
     private var pendingProgress: String?
     private var pendingSince = Timestamp.epoch
-    private var waiter: CheckedContinuation<Void, Never>?
     private var failure: MarketDataError?
 
     /// Subscribes (in backtest mode) before returning, so no cycle end can be missed.
@@ -81,6 +81,7 @@ public actor MarketDataAgent {
         sleeper: any Sleeper = TaskSleeper()
     ) async throws(BusError) {
         unownedExecutor = context.executor.asUnownedSerialExecutor()
+        executor = context.executor
         self.feed = feed
         self.config = config
         publisher = context.publisher(for: MarketDataAgent.name)
@@ -89,70 +90,39 @@ public actor MarketDataAgent {
         if config.mode == .backtest {
             cycles = try await context.bus.subscribe(
                 CycleGate.patterns,
-                options: SubscriptionOptions(name: "\(context.node)/\(MarketDataAgent.name)", types: CycleGate.types))
+                options: SubscriptionOptions(name: "\(context.node)/\(MarketDataAgent.name)", types: CycleGate.types, endsOnTaskCancellation: false))
         } else {
             cycles = nil
         }
     }
 
     /// Replays the whole feed, then publishes `market.end`.
+    ///
+    /// In backtest mode the replay runs inside the node's event loop: each cycle's terminal
+    /// event is delivered to the gate's handler, which publishes the next bar. No task waits
+    /// or wakes per bar, which is what keeps a backtest at a few microseconds per bar.
     public func run() async throws(MarketDataError) -> MarketReplaySummary {
         if let p = config.problem() { throw .invalidConfig(p) }
-        var watcher: Task<Void, Never>?
-        var watchdog: Task<Void, Never>?
         if let cycles {
-            watcher = Task { await self.watch(cycles) }
-            watchdog = Task { await self.watchTimeouts() }
+            let watchdog = Task { [weak self] in await self?.watchTimeouts() }
+            defer {
+                watchdog.cancel()
+                cycles.cancel()
+            }
+            await advance()
+            if !ended {
+                await cycles.deliver(on: executor.eventLoop) { [self] _, envelope in await self.onGate(envelope) }
+            }
+            if let failure { throw failure }
+            if !ended { throw .cancelled }
+            return summary
         }
-        defer {
-            watcher?.cancel()
-            watchdog?.cancel()
-            cycles?.cancel()
-        }
-        var summary = MarketReplaySummary()
-        var symbols = Set<String>()
-        var marketStart: Timestamp?
-        var wallStart = Timestamp.epoch
         do {
             while let item = try nextItem() {
-                if config.mode == .paced {
-                    if let m0 = marketStart {
-                        // Capped at ~100 years, so a huge gap cannot overflow the clock.
-                        let offset = min(Double((item.time - m0).nanoseconds) / config.speed, 3.2e18)
-                        let due = Timestamp(nanoseconds: wallStart.nanoseconds &+ Int64(offset.rounded()))
-                        let now = clock.now()
-                        if due > now {
-                            do { try await sleeper.sleep(for: due - now) } catch { throw MarketDataError.cancelled }
-                        }
-                    } else {
-                        marketStart = item.time
-                        wallStart = clock.now()
-                    }
-                }
-                switch item {
-                case .bar(let bar):
-                    let cycle = Envelope.cycleID(symbol: bar.symbol, time: bar.time)
-                    if cycles != nil { begin(cycle) }
-                    try await publisher.publish(bar, correlation: cycle)
-                    if cycles != nil { try await finish() }
-                    summary.bars += 1
-                    symbols.insert(bar.symbol)
-                    if summary.firstTime == nil { summary.firstTime = bar.time }
-                    summary.lastTime = bar.time
-                case .news(let news):
-                    summary.newsItems += 1
-                    var done = Set<String>()
-                    for s in news.symbols where done.insert(s).inserted {
-                        try await publisher.publish(news, topic: "market.news.\(s)")
-                        summary.newsEvents += 1
-                    }
-                    if done.isEmpty { summary.newsWithoutSymbol += 1 }
-                }
+                if config.mode == .paced { try await pace(item.time) }
+                try await publish(item)
             }
-            summary.symbols = symbols.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            summary.skipped = feed.skipped
-            let end = MarketEnd(time: summary.lastTime ?? .epoch, symbols: summary.symbols, bars: summary.bars)
-            try await publisher.publish(end)
+            try await publishEnd()
         } catch let e as MarketDataError {
             throw e
         } catch let e as BusError {
@@ -161,6 +131,95 @@ public actor MarketDataAgent {
             throw .cancelled
         }
         return summary
+    }
+
+    // The replay's state.
+    private var summary = MarketReplaySummary()
+    private var symbols = Set<String>()
+    private var marketStart: Timestamp?
+    private var wallStart = Timestamp.epoch
+    private var ended = false
+    private var newsTopics = TopicCache(prefix: "market.news.")
+    private var barTopics = TopicCache(prefix: "market.bar.")
+
+    /// Waits until `time` is due at `speed` × real time (paced mode).
+    private func pace(_ time: Timestamp) async throws(MarketDataError) {
+        if let m0 = marketStart {
+            // Capped at ~100 years, so a huge gap cannot overflow the clock.
+            let offset = min(Double((time - m0).nanoseconds) / config.speed, 3.2e18)
+            let due = Timestamp(nanoseconds: wallStart.nanoseconds &+ Int64(offset.rounded()))
+            let now = clock.now()
+            if due > now {
+                do { try await sleeper.sleep(for: due - now) } catch { throw MarketDataError.cancelled }
+            }
+        } else {
+            marketStart = time
+            wallStart = clock.now()
+        }
+    }
+
+    /// Publishes one item (a bar opens its cycle in backtest mode).
+    private func publish(_ item: MarketItem) async throws(BusError) {
+        switch item {
+        case .bar(let bar):
+            let cycle = Envelope.cycleID(symbol: bar.symbol, time: bar.time)
+            if cycles != nil { begin(cycle) }
+            try await publisher.publish(bar, topic: barTopics.topic(bar.symbol), correlation: cycle)
+            summary.bars += 1
+            symbols.insert(bar.symbol)
+            if summary.firstTime == nil { summary.firstTime = bar.time }
+            summary.lastTime = bar.time
+        case .news(let news):
+            summary.newsItems += 1
+            var done = Set<String>()
+            for s in news.symbols where done.insert(s).inserted {
+                try await publisher.publish(news, topic: newsTopics.topic(s))
+                summary.newsEvents += 1
+            }
+            if done.isEmpty { summary.newsWithoutSymbol += 1 }
+        }
+    }
+
+    private func publishEnd() async throws(BusError) {
+        summary.symbols = symbols.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        summary.skipped = feed.skipped
+        let end = MarketEnd(time: summary.lastTime ?? .epoch, symbols: summary.symbols, bars: summary.bars)
+        try await publisher.publish(end)
+        ended = true
+    }
+
+    /// Backtest mode: publishes items up to and including the next bar (which opens a
+    /// cycle), or to the end of the data (then `market.end`).
+    private func advance() async {
+        do {
+            while let item = try nextItem() {
+                try await publish(item)
+                if case .bar = item { return }
+            }
+            try await publishEnd()
+            cycles?.cancel()
+        } catch let e as MarketDataError {
+            fail(e)
+        } catch let e as BusError {
+            fail(.bus(e))
+        } catch {
+            fail(.cancelled)
+        }
+    }
+
+    /// A terminal event of the pending cycle releases the next bar.
+    private func onGate(_ envelope: Envelope) async {
+        guard let cycle = pending, !pendingDone, failure == nil else { return }
+        switch CycleGate.verdict(envelope, cycle: cycle) {
+        case .finished:
+            pendingDone = true
+            pending = nil
+            await advance()
+        case .progress(let note):
+            pendingProgress = note
+        case .unrelated:
+            return
+        }
     }
 
     private func nextItem() throws(MarketDataError) -> MarketItem? {
@@ -176,36 +235,6 @@ public actor MarketDataAgent {
         pendingSince = clock.now()
     }
 
-    /// Waits until the pending cycle has finished (or failed).
-    private func finish() async throws(MarketDataError) {
-        if !pendingDone && failure == nil {
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                    if pendingDone || failure != nil { c.resume() } else { waiter = c }
-                }
-            } onCancel: {
-                Task { await self.fail(.cancelled) }
-            }
-        }
-        if let failure { throw failure }
-        pending = nil
-    }
-
-    private func watch(_ subscription: Subscription) async {
-        for await envelope in subscription {
-            guard let cycle = pending, !pendingDone else { continue }
-            switch CycleGate.verdict(envelope, cycle: cycle) {
-            case .finished:
-                pendingDone = true
-                resumeWaiter()
-            case .progress(let note):
-                pendingProgress = note
-            case .unrelated:
-                continue
-            }
-        }
-    }
-
     private func watchTimeouts() async {
         let limit = Int64(config.cycleTimeoutSeconds * 1e9)
         let every = Duration.nanoseconds(max(1_000_000, min(limit / 4, 1_000_000_000)))
@@ -217,15 +246,9 @@ public actor MarketDataAgent {
         }
     }
 
+    /// Records the failure and ends the gate's wait (its subscription ends).
     private func fail(_ e: MarketDataError) {
         if failure == nil { failure = e }
-        resumeWaiter()
-    }
-
-    private func resumeWaiter() {
-        if let w = waiter {
-            waiter = nil
-            w.resume()
-        }
+        cycles?.cancel()
     }
 }

@@ -63,7 +63,7 @@ public actor PortfolioAgent {
     }
 
     public func run() async {
-        await context.consume(subscription, agent: Self.name) { try await handle($0) }
+        await context.consume(subscription, agent: Self.name) { [self] _, e in try await self.handle(e) }
     }
 
     private func handle(_ e: Envelope) async throws {

@@ -32,18 +32,21 @@ public struct AgentContext: Sendable {
         try await bus.subscribe(patterns, options: SubscriptionOptions(name: "\(node)/\(agent)", policy: policy, endsOnTaskCancellation: false))
     }
 
-    /// An agent's event loop: hands each envelope to `handle`, on the caller's actor, until
-    /// the subscription ends. A failure to handle one event is logged (with the cycle's
-    /// correlation id) and counted; the agent goes on. The bus shutting down ends the loop.
+    /// An agent's event loop: hands each envelope to `handle` until the subscription ends.
+    /// The node's `EventLoop` delivers them (one loop for every agent of the executor, no
+    /// task wake-up per event); `handle` runs isolated to the calling agent. A failure to
+    /// handle one event is logged (with the cycle's correlation id) and counted; the agent
+    /// goes on. The bus shutting down ends the loop.
     public func consume(
-        _ subscription: Subscription, agent: String, isolation: isolated (any Actor)? = #isolation,
-        _ handle: (Envelope) async throws -> Void
+        _ subscription: Subscription, agent: String,
+        _ handle: @escaping @Sendable (isolated any Actor, Envelope) async throws -> Void
     ) async {
         let log = logger.labeled("\(node)/\(agent)")
-        for await e in subscription {
+        let metrics = self.metrics
+        await subscription.deliver(on: executor.eventLoop) { loop, e in
             let start = metrics == nil ? 0 : Monotonic.nanoseconds()
             do {
-                try await handle(e)
+                try await handle(loop, e)
             } catch let error as BusError where error.code == .closed {
                 return
             } catch {

@@ -64,6 +64,7 @@ public actor SentimentAgent {
     public nonisolated let llm: LLMHeadlineScorer?
     private let decay: DecayParameters
     private let voter: SentimentVoter
+    private let context: AgentContext
     private let publisher: Publisher
     private let subscription: Subscription
 
@@ -89,6 +90,7 @@ public actor SentimentAgent {
         let problems = config.problems()
         if !problems.isEmpty { throw AgentConfigError(agent: Self.name, problems: problems) }
         unownedExecutor = context.executor.asUnownedSerialExecutor()
+        self.context = context
         self.config = config
         self.scorer = try scorer ?? config.makeScorer()
         self.llm = try llm ?? config.makeLLM()
@@ -97,17 +99,19 @@ public actor SentimentAgent {
         publisher = context.publisher(for: Self.name)
         subscription = try await context.bus.subscribe(
             ["market.news.*", "market.bar.*"],
-            options: SubscriptionOptions(name: "\(context.node)/\(Self.name)", types: [.news, .bar]))
+            options: SubscriptionOptions(name: "\(context.node)/\(Self.name)", types: [.news, .bar], endsOnTaskCancellation: false))
     }
 
     /// Consumes events until the subscription ends (bus shutdown or ``stop()``).
     public func run() async {
-        for await envelope in subscription {
-            switch envelope.payload {
-            case .news(let item): onNews(item, envelope)
-            case .bar(let bar): await onBar(bar, envelope)
-            default: break
-            }
+        await context.consume(subscription, agent: Self.name) { [self] _, envelope in await self.handle(envelope) }
+    }
+
+    private func handle(_ envelope: Envelope) async {
+        switch envelope.payload {
+        case .news(let item): onNews(item, envelope)
+        case .bar(let bar): await onBar(bar, envelope)
+        default: break
         }
     }
 

@@ -9,8 +9,10 @@ public actor TechnicalAgent {
 
     nonisolated public let unownedExecutor: UnownedSerialExecutor
     public let config: TechnicalConfig
+    private let context: AgentContext
     private let publisher: Publisher
     private let subscription: Subscription
+    private var topics = TopicCache(prefix: "signal.technical.")
     private var analyzers: [String: TechnicalAnalyzer] = [:]
     /// Votes published so far.
     public private(set) var votes = 0
@@ -18,21 +20,24 @@ public actor TechnicalAgent {
     /// Subscribes before returning, so no bar published afterwards is missed.
     public init(context: AgentContext, config: TechnicalConfig = TechnicalConfig()) async throws(BusError) {
         unownedExecutor = context.executor.asUnownedSerialExecutor()
+        self.context = context
         self.config = config
         publisher = context.publisher(for: TechnicalAgent.name)
         subscription = try await context.bus.subscribe(
-            ["market.bar.*"], options: SubscriptionOptions(name: "\(context.node)/\(TechnicalAgent.name)", types: [.bar]))
+            ["market.bar.*"], options: SubscriptionOptions(name: "\(context.node)/\(TechnicalAgent.name)", types: [.bar], endsOnTaskCancellation: false))
     }
 
     /// Votes on every bar until the subscription ends (bus shutdown or ``stop()``).
     public func run() async throws(BusError) {
-        for await envelope in subscription {
-            guard case .bar(let bar) = envelope.payload else { continue }
-            let vote = analyzers[bar.symbol, default: TechnicalAnalyzer(symbol: bar.symbol, config: config)].update(bar)
-            let cycle = envelope.correlation ?? Envelope.cycleID(symbol: bar.symbol, time: bar.time)
-            try await publisher.publish(vote, correlation: cycle, causation: envelope.id)
-            votes += 1
-        }
+        await context.consume(subscription, agent: Self.name) { [self] _, envelope in try await self.handle(envelope) }
+    }
+
+    private func handle(_ envelope: Envelope) async throws {
+        guard case .bar(let bar) = envelope.payload else { return }
+        let vote = analyzers[bar.symbol, default: TechnicalAnalyzer(symbol: bar.symbol, config: config)].update(bar)
+        let cycle = envelope.correlation ?? Envelope.cycleID(symbol: bar.symbol, time: bar.time)
+        try await publisher.publish(vote, topic: topics.topic(bar.symbol), correlation: cycle, causation: envelope.id)
+        votes += 1
     }
 
     /// Unsubscribes: bars already queued are still voted on, then ``run()`` returns.

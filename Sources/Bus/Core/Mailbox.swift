@@ -66,6 +66,10 @@ final class Mailbox: Sendable {
         /// hold up quiescence.
         var busy = false
         var consumerStarted = false
+        /// Event-loop delivery: the loop that drains this mailbox, and whether the mailbox
+        /// is already in that loop's ready list.
+        var loop: EventLoop?
+        var scheduled = false
         var accepted: UInt64 = 0
         var delivered: UInt64 = 0
         var dropped: UInt64 = 0
@@ -118,12 +122,16 @@ final class Mailbox: Sendable {
     /// Offers an event without waiting.
     @inline(__always)
     func offer(_ e: Envelope) -> Offer {
+        var schedule: EventLoop?
         let (result, wake) = state.withLock { s -> (Offer, UnsafeContinuation<Void, Never>?) in
             if s.cancelled { return (.gone, nil) }
             if s.finished { return (.closed, nil) }
             if s.queue.count >= policy.capacity {
                 switch policy.kind {
                 case .suspend:
+                    // A handler on the mailbox's own event loop cannot wait for that loop:
+                    // its events are queued beyond the capacity instead.
+                    if let loop = s.loop, loop.isCurrentThread { break }
                     return (.full, nil)
                 case .dropNewest:
                     s.dropped &+= 1
@@ -137,11 +145,16 @@ final class Mailbox: Sendable {
             s.accepted &+= 1
             if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
             markBusy(&s)
+            if let loop = s.loop, !s.scheduled {
+                s.scheduled = true
+                schedule = loop
+            }
             let c = s.consumer
             s.consumer = nil
             return (.accepted, c)
         }
         wake?.resume()
+        schedule?.schedule(self)
         return result
     }
 
@@ -163,6 +176,10 @@ final class Mailbox: Sendable {
                         s.accepted &+= 1
                         if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
                         markBusy(&s)
+                        if let loop = s.loop, !s.scheduled {
+                            s.scheduled = true
+                            loop.schedule(self)
+                        }
                         let w = s.consumer
                         s.consumer = nil
                         return (.some(nil), w)
@@ -283,6 +300,10 @@ final class Mailbox: Sendable {
     func finish() {
         let (blocked, wake) = state.withLock { s -> ([Blocked], UnsafeContinuation<Void, Never>?) in
             s.finished = true
+            if let loop = s.loop, !s.scheduled {
+                s.scheduled = true
+                loop.schedule(self)
+            }
             let b = s.blocked
             s.blocked = []
             let w = s.consumer
@@ -301,6 +322,10 @@ final class Mailbox: Sendable {
         let (was, blocked, wake) = state.withLock { s -> (Bool, [Blocked], UnsafeContinuation<Void, Never>?) in
             if s.cancelled { return (false, [], nil) }
             s.cancelled = true
+            if let loop = s.loop, !s.scheduled {
+                s.scheduled = true
+                loop.schedule(self)
+            }
             let b = s.blocked
             s.blocked = []
             if discard {
@@ -315,6 +340,65 @@ final class Mailbox: Sendable {
         for b in blocked { b.continuation.resume(returning: nil) }
         wake?.resume()
         return was
+    }
+
+    // MARK: event-loop side
+
+    enum Drain {
+        /// Events to hand to the handler (the ring to give back next time is the one passed in).
+        case batch(Ring<Envelope>)
+        /// Nothing queued now; the mailbox leaves the ready list.
+        case empty
+        /// The subscription has ended; the handler is done.
+        case ended
+    }
+
+    /// Attaches the mailbox to an event loop. Events already queued are scheduled at once.
+    func attach(to loop: EventLoop) {
+        let now = state.withLock { s -> Bool in
+            s.loop = loop
+            s.consumerStarted = true
+            if !s.queue.isEmpty { markBusy(&s) }
+            if !s.scheduled && (!s.queue.isEmpty || s.finished || s.cancelled) {
+                s.scheduled = true
+                return true
+            }
+            return false
+        }
+        if now { loop.schedule(self) }
+    }
+
+    /// Takes what is queued, without waiting (the event loop's `take`).
+    func drain(returning empty: Ring<Envelope>) -> Drain {
+        let (result, admitted) = state.withLock { s -> (Drain, [UnsafeContinuation<BusError?, Never>]) in
+            if !s.queue.isEmpty {
+                let full = s.queue
+                s.queue = empty
+                s.delivered &+= UInt64(full.count)
+                var admitted: [UnsafeContinuation<BusError?, Never>] = []
+                if !s.blocked.isEmpty {
+                    var n = 0
+                    while n < s.blocked.count && s.queue.count < policy.capacity {
+                        s.queue.append(s.blocked[n].envelope)
+                        s.accepted &+= 1
+                        admitted.append(s.blocked[n].continuation)
+                        n += 1
+                    }
+                    s.blocked.removeFirst(n)
+                }
+                return (.batch(full), admitted)
+            }
+            if s.finished || s.cancelled {
+                s.loop = nil
+                markIdle(&s)
+                return (.ended, [])
+            }
+            s.scheduled = false
+            markIdle(&s)
+            return (.empty, [])
+        }
+        for c in admitted { c.resume(returning: nil) }
+        return result
     }
 
     /// True while events wait in the queue of a subscription that is not cancelled.

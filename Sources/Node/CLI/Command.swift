@@ -23,6 +23,7 @@ enum CommandRegistry {
         BenchIndicatorsCommand.self,
         BenchSentimentCommand.self,
         BenchJournalCommand.self,
+        BenchBacktestCommand.self,
         IndicatorsCommand.self,
         DataSynthCommand.self,
         WireExamplesCommand.self,

@@ -6,6 +6,8 @@ import Orchestrator
 
 /// Collects what the reports need while a run goes on.
 actor RunCollector {
+    nonisolated let unownedExecutor: UnownedSerialExecutor
+    private let executor: AgentExecutor
     private let subscription: Subscription
     private(set) var recorder: RunRecorder
     private(set) var events: [Envelope] = []
@@ -13,17 +15,22 @@ actor RunCollector {
 
     static let patterns = ["market.bar.*", "portfolio.snapshot", "trade.closed.*", "decision.*", "order.denied.*", "order.filled.*", "system.halt"]
 
-    init(bus: any EventBus, initialCash: Double, keepAll: Bool) async throws {
+    init(bus: any EventBus, executor: AgentExecutor, initialCash: Double, keepAll: Bool) async throws {
+        unownedExecutor = executor.asUnownedSerialExecutor()
+        self.executor = executor
         recorder = RunRecorder(initialCash: initialCash)
         self.keepAll = keepAll
         subscription = try await bus.subscribe(keepAll ? ["*"] : RunCollector.patterns, options: SubscriptionOptions(name: "reports", policy: .suspend(capacity: 65_536), endsOnTaskCancellation: false))
     }
 
+    /// Collects on the agents' event loop (no task wake-up per event).
     func run() async {
-        for await e in subscription {
-            recorder.record(e)
-            if keepAll { events.append(e) }
-        }
+        await subscription.deliver(on: executor.eventLoop) { [self] _, e in await self.record(e) }
+    }
+
+    private func record(_ e: Envelope) {
+        recorder.record(e)
+        if keepAll { events.append(e) }
     }
 }
 
@@ -115,24 +122,26 @@ enum LocalRun {
         return MarketInputs(bars: t.market.data.map { .csv(path: t.resolve($0.file), symbol: $0.symbol) }, news: news, skipBadRows: t.market.skipBadRows)
     }
 
-    static func execute(_ o: Options) async throws -> Result {
+    static func execute(_ o: Options, inputs given: MarketInputs? = nil) async throws -> Result {
         let t = o.topology
-        let inputs = try inputs(t)
+        let inputs = try given ?? inputs(t)
         // A bad file is refused before trading starts (unless bad rows are skipped).
-        do { _ = try inputs.validate() } catch { throw CommandError(error.description) }
+        if given == nil {
+            do { _ = try inputs.validate() } catch { throw CommandError(error.description) }
+        }
         let feed: MarketFeed
         do { feed = try inputs.open() } catch { throw CommandError(error.description) }
 
         let bus = InMemoryBus()
         let executor = AgentExecutor(name: "agora-agents")
         defer { executor.stop() }
-        let collector = try await RunCollector(bus: bus, initialCash: t.portfolio.initialCash, keepAll: o.explain != nil)
+        let collector = try await RunCollector(bus: bus, executor: executor, initialCash: t.portfolio.initialCash, keepAll: o.explain != nil)
         let tap = o.tap.isEmpty ? nil : try await LocalTap(bus: bus, patterns: o.tap, filter: o.tapFilter, format: o.tapFormat)
         let recorder = try o.record.map { path in try EventRecorderBox(bus: bus, path: path) }
         let society = try await Society.build(
             topology: t, nodes: t.nodes, bus: bus, executor: executor, clock: SystemClock(), logger: o.logger,
             metrics: nil, market: feed)
-        var side: [Task<Void, Never>] = [executor.start { await collector.run() }]
+        var side: [Task<Void, Never>] = [Task { await collector.run() }]
         if let tap { side.append(executor.start { await tap.run() }) }
         if let r = try await recorder?.make() { side.append(executor.start { await r.run() }) }
         society.start()

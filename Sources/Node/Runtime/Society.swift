@@ -60,25 +60,25 @@ final class Society: @unchecked Sendable {
                     s.marketData = try await MarketDataAgent(context: context, feed: market, config: config)
                 case .technical:
                     let a = try await TechnicalAgent(context: context, config: topology.technical)
-                    s.starters.append { executor.start { try? await a.run() } }
+                    s.starters.append { Task { try? await a.run() } }
                 case .sentiment:
                     let a = try await SentimentAgent(context: context, config: topology.sentiment)
                     s.sentiment = a
-                    s.starters.append { executor.start { await a.run() } }
+                    s.starters.append { Task { await a.run() } }
                 case .risk:
                     let a = try await RiskAgent(context: context, config: topology.riskConfig)
-                    s.starters.append { executor.start { await a.run() } }
+                    s.starters.append { Task { await a.run() } }
                 case .orchestrator:
                     let a = try await OrchestratorAgent(context: context, config: topology.orchestratorConfig)
                     s.orchestrator = a
-                    s.starters.append { executor.start { await a.run() } }
+                    s.starters.append { Task { await a.run() } }
                 case .portfolio:
                     let a = try await PortfolioAgent(context: context, config: topology.portfolio)
                     s.portfolio = a
-                    s.starters.append { executor.start { await a.run() } }
+                    s.starters.append { Task { await a.run() } }
                 case .execution:
                     let a = try await ExecutionAgent(context: context, broker: PaperBroker(config: topology.execution))
-                    s.starters.append { executor.start { await a.run() } }
+                    s.starters.append { Task { await a.run() } }
                 case .journal:
                     let rephraser: (any ReportRephraser)?
                     do {
@@ -88,7 +88,7 @@ final class Society: @unchecked Sendable {
                     }
                     let a = try await JournalAgent(context: context, config: topology.journal, rephraser: rephraser)
                     s.journal = a
-                    s.starters.append { executor.start { await a.run() } }
+                    s.starters.append { Task { await a.run() } }
                 }
             }
         }

@@ -36,7 +36,7 @@ enum ReasonFormat {
         let r = (v * scale).rounded() / scale
         if r == r.rounded(), abs(r) < 1e15 { return String(Int64(r)) }
         var s = String(r)
-        if s.contains("e") { return s }
+        if s.utf8.contains(UInt8(ascii: "e")) { return s }
         while s.hasSuffix("0") { s.removeLast() }
         return s
     }
