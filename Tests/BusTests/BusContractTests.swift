@@ -2,16 +2,18 @@ import Synchronization
 import Testing
 @testable import Bus
 
-/// The transports under test. The Redis transport joins this list (issue 3); every test in
-/// `BusContractTests` then runs unchanged against both.
+/// The transports under test: every test in `BusContractTests` runs unchanged against both.
+/// Each Redis bus gets its own channel prefix, so tests can share one server in parallel.
 enum Transport: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case memory
+    case redis
 
     var testDescription: String { rawValue }
 
     func makeBus() async throws -> any EventBus {
         switch self {
         case .memory: InMemoryBus()
+        case .redis: try await RedisTestEnvironment.bus("contract")
         }
     }
 }
