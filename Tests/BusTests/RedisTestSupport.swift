@@ -30,6 +30,7 @@ enum RedisTestEnvironment {
         if let url = ProcessInfo.processInfo.environment["AGORA_TEST_REDIS_URL"], !url.isEmpty { return url }
         return try shared.withLock { s in
             if let url = s.url { return url }
+            // Called once per test process; the pool copes with this one short block.
             let server = try RedisTestServer()
             s.server = server
             s.url = server.url
@@ -86,7 +87,7 @@ final class RedisTestServer: @unchecked Sendable {
     let arguments: [String]
     let password: String?
     private let lock = NSLock()
-    private var wrapper: Process?
+    private var wrapper: ChildProcess?
     private var serverPID: Int32 = 0
     private let directory: URL
 
@@ -147,17 +148,16 @@ final class RedisTestServer: @unchecked Sendable {
             child=$!
             trap 'kill -TERM $child 2>/dev/null; wait $child; exit 0' TERM INT HUP
             while kill -0 "$parent" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.2 & wait $!; done
-            kill -TERM $child 2>/dev/null; wait $child
+            kill -TERM $child 2>/dev/null
+            sleep 2 & wait $!
+            kill -KILL $child 2>/dev/null; wait $child
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", script, "agora-redis-watchdog", String(getpid()), server,
-                       "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                       "--dir", directory.path, "--logfile", directory.appendingPathComponent("redis.log").path,
-                       "--daemonize", "no"] + arguments
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try ChildProcess("/bin/sh", [
+            "-c", script, "agora-redis-watchdog", String(getpid()), server,
+            "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", directory.path, "--logfile", directory.appendingPathComponent("redis.log").path,
+            "--daemonize", "no",
+        ] + arguments)
         lock.withLock { wrapper = p }
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
@@ -189,21 +189,18 @@ final class RedisTestServer: @unchecked Sendable {
 
     /// Stops the server and waits until it is gone. Safe to call twice.
     func stop() {
-        let (p, pid) = lock.withLock { () -> (Process?, Int32) in
+        let (p, pid) = lock.withLock { () -> (ChildProcess?, Int32) in
             defer { wrapper = nil; serverPID = 0 }
             return (wrapper, serverPID)
         }
         guard let p else { return }
-        if p.isRunning { p.terminate() }
-        let deadline = Date().addingTimeInterval(5)
-        while p.isRunning && Date() < deadline { usleep(10_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.stop(grace: 5)
+        // The watchdog stops the server before it exits; make sure of it.
         if pid > 0 && kill(pid, 0) == 0 {
             let until = Date().addingTimeInterval(2)
-            while kill(pid, 0) == 0 && Date() < until { usleep(10_000) }
+            while kill(pid, 0) == 0 && Date() < until { usleep(5_000) }
             if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
         }
-        p.waitUntilExit()
     }
 
     /// Runs `redis-cli` against this server and returns its standard output.
@@ -218,29 +215,13 @@ final class RedisTestServer: @unchecked Sendable {
 /// Runs `redis-cli`.
 enum RedisCLI {
     /// Runs it to completion; throws with its stderr when it fails.
-    static func run(_ args: [String], input: String? = nil) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try RedisTestEnvironment.redisCLI())
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        if let input {
-            let inPipe = Pipe()
-            p.standardInput = inPipe
-            try p.run()
-            inPipe.fileHandleForWriting.write(Data(input.utf8))
-            try inPipe.fileHandleForWriting.close()
-        } else {
-            p.standardInput = FileHandle.nullDevice
-            try p.run()
-        }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+    static func run(_ args: [String]) throws -> String {
+        let p = try ChildProcess(try RedisTestEnvironment.redisCLI(), args, captureOutput: true)
+        let data = p.readAll()
+        let status = p.wait()
         let text = String(decoding: data, as: UTF8.self)
-        guard p.terminationStatus == 0 else {
-            throw RedisTestSetupError(description: "redis-cli \(args.joined(separator: " ")) failed (\(p.terminationStatus)): \(String(decoding: errData, as: UTF8.self))")
+        guard status == 0 else {
+            throw RedisTestSetupError(description: "redis-cli \(args.joined(separator: " ")) failed (status \(status)): \(text)")
         }
         return text
     }
@@ -275,6 +256,29 @@ final class RawRedis: @unchecked Sendable {
     }
 }
 
+/// Runs blocking work (processes, sockets, sleeps) on a thread of its own: blocking the
+/// 2-thread cooperative pool would stall every other test running in parallel.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+        let t = Thread {
+            do { c.resume(returning: try body()) } catch { c.resume(throwing: error) }
+        }
+        t.stackSize = 4 << 20
+        t.start()
+    }
+}
+
+extension RedisTestServer {
+    /// Starts a server without blocking the cooperative pool.
+    static func start(arguments: [String] = [], password: String? = nil) async throws -> RedisTestServer {
+        try await offPool { try RedisTestServer(arguments: arguments, password: password) }
+    }
+
+    func stopped() async throws { try await offPool { self.stop() } }
+    func relaunched() async throws { try await offPool { try self.launch() } }
+    func command(_ args: [String]) async throws -> String { try await offPool { try self.cli(args) } }
+}
+
 /// Polls `condition` until it holds (or fails the test after `seconds`).
 func eventually(_ what: String, within seconds: Double = 10, _ condition: @Sendable () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
@@ -283,4 +287,111 @@ func eventually(_ what: String, within seconds: Double = 10, _ condition: @Senda
         try await Task.sleep(for: .milliseconds(5))
     }
     throw RedisTestSetupError(description: "timed out after \(seconds) s waiting for: \(what)")
+}
+
+/// A child process started with `posix_spawn`, with an empty signal mask and default signal
+/// handlers. (Threads of the test process block most signals; a child that inherited
+/// that mask, as Foundation's `Process` lets it, would ignore SIGTERM.)
+final class ChildProcess: @unchecked Sendable {
+    let pid: pid_t
+    /// The read end of the child's standard output, when captured.
+    let output: Int32?
+    private let lock = NSLock()
+    private var exitStatus: Int32?
+
+    init(_ path: String, _ arguments: [String], captureOutput: Bool = false) throws {
+        var outPipe: [Int32] = [-1, -1]
+        if captureOutput {
+            guard pipe(&outPipe) == 0 else { throw RedisTestSetupError(description: "pipe() failed: errno \(errno)") }
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if captureOutput {
+            posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+            posix_spawn_file_actions_addclose(&actions, outPipe[0])
+            posix_spawn_file_actions_addclose(&actions, outPipe[1])
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attr, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, sig) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, path, &actions, &attr, argv, environ)
+        if captureOutput { close(outPipe[1]) }
+        guard rc == 0 else {
+            if captureOutput { close(outPipe[0]) }
+            throw RedisTestSetupError(description: "cannot start \(path): \(String(cString: strerror(rc)))")
+        }
+        pid = child
+        output = captureOutput ? outPipe[0] : nil
+    }
+
+    deinit {
+        if let output { close(output) }
+    }
+
+    /// Reaps the child if it has exited; true while it runs.
+    var isRunning: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if exitStatus != nil { return false }
+        var status: Int32 = 0
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid || r < 0 {
+            exitStatus = status
+            return false
+        }
+        return true
+    }
+
+    /// Waits for the exit; returns the raw wait status.
+    @discardableResult
+    func wait() -> Int32 {
+        lock.lock()
+        defer { lock.unlock() }
+        if let exitStatus { return exitStatus }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        exitStatus = status
+        return status
+    }
+
+    /// Sends SIGTERM; after `grace` seconds, SIGKILL; then reaps.
+    func stop(grace: Double = 5) {
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(grace)
+        while isRunning && Date() < deadline { usleep(5_000) }
+        if isRunning { kill(pid, SIGKILL) }
+        wait()
+    }
+
+    /// Everything the child writes to standard output until it closes it.
+    func readAll() -> Data {
+        guard let fd = output else { return Data() }
+        var data = Data()
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return data }
+            data.append(contentsOf: buf[0..<n])
+        }
+    }
 }

@@ -25,24 +25,24 @@ enum RedisWire {
     /// when absent. A `"topicSeq"` inside `data` or a string never matches: the message
     /// would not end with `<digits>}` after it.
     static func topicSeq(_ m: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        var i = m.count - 1
-        guard i > 0, m[i] == 0x7D else { return nil }
-        i -= 1
-        var value: UInt64 = 0
-        var mult: UInt64 = 1
-        var digits = 0
-        while i >= 0, m[i] &- 0x30 < 10 {
-            digits += 1
-            if digits > 19 { return nil }
-            value &+= UInt64(m[i] &- 0x30) &* mult
-            mult &*= 10
-            i -= 1
+        let end = m.count - 1
+        guard end > 0, m[end] == 0x7D else { return nil }
+        var first = end
+        while first > 0, m[first - 1] &- 0x30 < 10 {
+            first -= 1
+            if end - first > 20 { return nil }
         }
         let key = topicSeqKey
         let k = key.utf8CodeUnitCount
-        guard digits > 0, i + 1 >= k else { return nil }
-        let start = i + 1 - k
-        for j in 0..<k where m[start + j] != key.utf8Start[j] { return nil }
+        guard first < end, first >= k else { return nil }
+        for j in 0..<k where m[first - k + j] != key.utf8Start[j] { return nil }
+        var value: UInt64 = 0
+        for i in first..<end {
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(m[i] &- 0x30))
+            if o1 || o2 { return nil }
+            value = sum
+        }
         return value
     }
 
