@@ -185,36 +185,41 @@ final class Mailbox: Sendable {
         if let error { throw error }
     }
 
-    /// Appends a batch from a dedicated producer thread (a network transport's reader),
-    /// taking the lock and waking the consumer once for the whole batch.
+    /// Moves a batch in from a dedicated producer thread (a network transport's reader),
+    /// taking the lock and waking the consumer once for the whole batch. When the queue is
+    /// empty and the batch fits, the two rings are swapped: nothing is copied.
     ///
     /// With `suspend`, the thread parks on `parker` while the queue is full and goes on
     /// when the consumer takes a batch; drop policies count their drops as `offer` does.
-    /// Returns false when the subscription takes no more events (cancelled or finished):
-    /// the rest of the batch is discarded.
-    func offerBatch(_ batch: [Envelope], parker: ThreadParker) -> Bool {
-        var next = 0
-        while next < batch.count {
+    /// On return `batch` is empty. Returns false when the subscription takes no more events
+    /// (cancelled or finished): the rest of the batch is discarded.
+    func offerBatch(_ batch: inout Ring<Envelope>, parker: ThreadParker) -> Bool {
+        while !batch.isEmpty {
             let (open, wake) = state.withLock { s -> (Bool, UnsafeContinuation<Void, Never>?) in
                 if s.cancelled || s.finished { return (false, nil) }
                 var appended = false
-                while next < batch.count {
-                    if s.queue.count >= policy.capacity {
-                        if policy.kind == .suspend { break }
-                        s.dropped &+= 1
-                        if policy.kind == .dropNewest {
-                            next += 1
-                            continue
-                        }
-                        s.queue.removeFirst()
-                    }
-                    s.queue.append(batch[next])
-                    s.accepted &+= 1
+                if s.queue.isEmpty && batch.count <= policy.capacity {
+                    swap(&s.queue, &batch)
+                    s.accepted &+= UInt64(s.queue.count)
                     appended = true
-                    next += 1
+                } else {
+                    while let e = batch.popFirst() {
+                        if s.queue.count >= policy.capacity {
+                            if policy.kind == .suspend {
+                                batch.prepend(e)
+                                break
+                            }
+                            s.dropped &+= 1
+                            if policy.kind == .dropNewest { continue }
+                            s.queue.removeFirst()
+                        }
+                        s.queue.append(e)
+                        s.accepted &+= 1
+                        appended = true
+                    }
                 }
                 if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
-                if next < batch.count { s.parkedProducer = parker }
+                if !batch.isEmpty { s.parkedProducer = parker }
                 guard appended else { return (true, nil) }
                 markBusy(&s)
                 let c = s.consumer
@@ -222,8 +227,11 @@ final class Mailbox: Sendable {
                 return (true, c)
             }
             wake?.resume()
-            if !open { return false }
-            if next < batch.count { parker.park() }
+            if !open {
+                batch.removeAll()
+                return false
+            }
+            if !batch.isEmpty { parker.park() }
         }
         return true
     }

@@ -206,6 +206,14 @@ final class RedisConnection {
         return raw.assumingMemoryBound(to: redisReply.self)
     }
 
+    /// Flushes, then waits for the next reply (bounded by the read timeout), for connections
+    /// whose replies are built by custom functions (the result is theirs to read). False on
+    /// error.
+    func awaitReply() -> Bool {
+        var raw: UnsafeMutableRawPointer?
+        return redisGetReply(context, &raw) == REDIS_OK && raw != nil
+    }
+
     /// A reply already in the read buffer, without any I/O; nil when none is complete.
     /// Sets `failed` on a protocol error.
     func bufferedReply(failed: inout Bool) -> UnsafeMutablePointer<redisReply>? {

@@ -47,12 +47,13 @@ final class RedisReader: @unchecked Sendable {
         /// Its patterns without duplicates, in order, with their Redis form.
         let patterns: [(pattern: TopicPattern, redis: [UInt8])]
         var records: [PatternRecord] = []
-        /// Last sequence number seen per stream (see `streams`).
-        var lastSeq: [Int: UInt64] = [:]
-        var pending: [Envelope] = []
-        var gaps: UInt64 = 0
-        var malformed: UInt64 = 0
-        var dirty = false
+        /// Last sequence number seen per stream (indexed by stream id; 0: none yet).
+        @exclusivity(unchecked) var lastSeq: [UInt64] = []
+        /// Events for the mailbox, handed over at the next flush.
+        @exclusivity(unchecked) var pending = Ring<Envelope>(capacity: 64)
+        @exclusivity(unchecked) var gaps: UInt64 = 0
+        @exclusivity(unchecked) var malformed: UInt64 = 0
+        @exclusivity(unchecked) var dirty = false
 
         init(mailbox: Mailbox, prefix: String) {
             self.mailbox = mailbox
@@ -174,33 +175,46 @@ final class RedisReader: @unchecked Sendable {
 
     private var conn: RedisConnection?
     private var routes: [Int: Route] = [:]
-    private var records: [PatternRecord] = []
+    @exclusivity(unchecked) private var records: [PatternRecord] = []
     private var expected: [Expected] = []
     private var expectedHead = 0
     private var adds: [AddWaiter] = []
-    private var streams: [StreamKey: Int] = [:]
+    @exclusivity(unchecked) private var streams: [StreamKey: Int] = [:]
     private var loggedChannels = Set<[UInt8]>()
-    private var dirty: [Route] = []
+    @exclusivity(unchecked) private var dirty: [Route] = []
     private var lastReceive: UInt64 = 0
     private var pingSent: UInt64 = 0
     private var receivedAt = Timestamp.epoch
 
     // Counted on this thread, published to `inbox` at each flush.
-    private var messagesLocal: UInt64 = 0
-    private var malformedLocal: UInt64 = 0
+    @exclusivity(unchecked) private var messagesLocal: UInt64 = 0
+    @exclusivity(unchecked) private var malformedLocal: UInt64 = 0
 
-    /// A message decoded once, with the stream and sequence number gap detection uses.
-    private struct Decoded {
-        var result: Result<Envelope, WireError>
-        var stream: Int?
-        var seq: UInt64
-    }
+    /// Filled by the push parser (RedisPushParser.swift) while hiredis reads a reply.
+    @exclusivity(unchecked) var assembly = PushAssembly()
 
-    // Decoding cache: the same message reaches us once per matching pattern, back to back.
-    private var lastChannel: [UInt8] = []
-    private var lastTopic = ""
-    private var lastPayload: [UInt8] = []
-    private var lastDecoded: Decoded?
+    /// What the socket gave us, fed to hiredis' parser in small slices (hiredis moves the
+    /// unread rest of its buffer each time it has consumed 1 KiB: small slices keep that
+    /// rest small).
+    private let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: RedisReader.readSize, alignment: 16)
+    static let readSize = 1 << 16
+    static let feedSize = 2048
+
+    // The message being dispatched, decoded once. The same message reaches us once per
+    // matching pattern, back to back: with several patterns the last one is remembered.
+    @exclusivity(unchecked) private var current: Envelope?
+    @exclusivity(unchecked) private var currentError: WireError?
+    @exclusivity(unchecked) private var currentStream = -1
+    @exclusivity(unchecked) private var currentSeq: UInt64 = 0
+    @exclusivity(unchecked) private var cacheValid = false
+    @exclusivity(unchecked) private var lastChannel: [UInt8] = []
+    @exclusivity(unchecked) private var lastTopic = ""
+    @exclusivity(unchecked) private var lastPayload: [UInt8] = []
+    // The last stream looked up, to skip hashing for a run of messages of one stream.
+    @exclusivity(unchecked) private var lastStreamKey = StreamKey(source: "", topic: "")
+    @exclusivity(unchecked) private var lastStreamID = -1
+
+    deinit { readBuffer.deallocate() }
 
     private func run(first: OneShot<RedisFailure?>) {
         _ = ignoreSIGPIPE
@@ -213,6 +227,7 @@ final class RedisReader: @unchecked Sendable {
                 if processCommands() { break }
                 do throws(RedisFailure) {
                     let c = try RedisConnection.open(config, role: "sub")
+                    installPushParser(on: c)
                     conn = c
                     lastReceive = Monotonic.nanoseconds()
                     pingSent = 0
@@ -284,25 +299,19 @@ final class RedisReader: @unchecked Sendable {
             let (readable, _) = pollSocket(c.fd, wake: wake, timeoutNanos: timeout)
             guard readable else { continue }
 
-            // Read everything there is (up to a batch), dispatching as replies complete.
+            // Read what there is (a few reads at most, then hand the batch over), dispatching
+            // messages as hiredis completes them.
             receivedAt = clock.now()
             var reads = 0
-            var broken = false
+            var failure: String?
             repeat {
-                if !c.readAvailable() {
-                    broken = true
-                    break
-                }
+                failure = readAndDispatch(c)
                 reads += 1
-                if !drainReplies(c) {
-                    broken = true
-                    break
-                }
-            } while reads < 16 && socketHasData(c.fd)
+            } while failure == nil && reads < 4 && socketHasData(c.fd)
             lastReceive = Monotonic.nanoseconds()
             pingSent = 0
             flush()
-            if broken || c.isBroken { disconnected(c.isBroken ? c.errorText : "protocol error", &downSince) }
+            if let failure { disconnected(failure, &downSince) }
         }
         shutdownThread()
     }
@@ -312,41 +321,42 @@ final class RedisReader: @unchecked Sendable {
         return poll(&p, 1, 0) > 0
     }
 
-    /// Handles every complete reply in hiredis' buffer. False on a protocol error.
+    /// One `read` from the socket, fed to hiredis' parser slice by slice. Returns why the
+    /// connection is unusable, or nil.
+    private func readAndDispatch(_ c: RedisConnection) -> String? {
+        var n: Int
+        repeat { n = read(c.fd, readBuffer, RedisReader.readSize) } while n < 0 && errno == EINTR
+        if n == 0 { return "Server closed the connection" }
+        if n < 0 { return String(cString: strerror(errno)) }
+        let reader = c.context.pointee.reader!
+        var offset = 0
+        while offset < n {
+            let slice = min(RedisReader.feedSize, n - offset)
+            if redisReaderFeed(reader, readBuffer.advanced(by: offset).assumingMemoryBound(to: CChar.self), slice) != REDIS_OK {
+                return "protocol error: \(c.errorText)"
+            }
+            offset += slice
+            if !drainReplies(c) { return "protocol error: \(c.errorText)" }
+        }
+        return nil
+    }
+
+    /// Handles every complete reply in hiredis' buffer (messages are dispatched while
+    /// hiredis parses them). False on a protocol error.
     private func drainReplies(_ c: RedisConnection) -> Bool {
         var failed = false
-        while let r = c.bufferedReply(failed: &failed) {
-            handle(r.pointee)
-            freeReplyObject(r)
-            if pingSent != 0 { pingSent = 0 }
+        while c.bufferedReply(failed: &failed) != nil {
+            switch assembly.kind {
+            case .psubscribe, .punsubscribe, .pong:
+                answered(error: nil)
+            case .error:
+                answered(error: assembly.text)
+            case .pmessage, .none, .other:
+                break
+            }
+            pingSent = 0
         }
         return !failed
-    }
-
-    @inline(__always)
-    private func bytes(_ r: UnsafeMutablePointer<redisReply>?) -> UnsafeBufferPointer<UInt8> {
-        guard let r, r.pointee.len > 0, let s = r.pointee.str else { return UnsafeBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(start: s, count: r.pointee.len).bindMemory(to: UInt8.self)
-    }
-
-    private func handle(_ r: redisReply) {
-        if r.type == REDIS_REPLY_ERROR {
-            answered(error: RedisValue.text(r.str, r.len))
-            return
-        }
-        guard r.type == REDIS_REPLY_ARRAY, r.elements >= 1, let items = r.element else { return }
-        let kind = bytes(items[0])
-        if r.elements == 4 && kind.count == 8 && kind[0] == 0x70 && kind[1] == 0x6D { // "pmessage"
-            dispatch(pattern: bytes(items[1]), channel: bytes(items[2]), payload: bytes(items[3]))
-            return
-        }
-        let name = String(decoding: kind, as: UTF8.self)
-        switch name {
-        case "psubscribe", "punsubscribe", "pong":
-            answered(error: nil, kind: name)
-        default:
-            break // "message" (we use no SUBSCRIBE), or something newer: ignore
-        }
     }
 
     private func expect(_ e: Expected) { expected.append(e) }
@@ -363,7 +373,7 @@ final class RedisReader: @unchecked Sendable {
     }
 
     /// A reply to one of our commands (replies come in the order the commands were sent).
-    private func answered(error: String?, kind: String = "") {
+    private func answered(error: String?) {
         guard let e = popExpected() else {
             if let error { log("unexpected error from \(config.url) on the subscriber connection: \(error)") }
             return
@@ -517,7 +527,7 @@ final class RedisReader: @unchecked Sendable {
         }
         expected.removeAll()
         expectedHead = 0
-        lastDecoded = nil
+        cacheValid = false
         failWaitersWhileDisconnected()
     }
 
@@ -560,100 +570,128 @@ final class RedisReader: @unchecked Sendable {
 
     // MARK: the hot path
 
-    private func dispatch(pattern: UnsafeBufferPointer<UInt8>, channel: UnsafeBufferPointer<UInt8>, payload: UnsafeBufferPointer<UInt8>) {
+    func dispatch(pattern: UnsafeBufferPointer<UInt8>, channel: UnsafeBufferPointer<UInt8>, payload: UnsafeBufferPointer<UInt8>) {
         guard let record = record(for: pattern) else { return } // unsubscribed meanwhile
         guard channel.count >= prefix.count, prefix.withUnsafeBufferPointer({ p in
             p.count == 0 || memcmp(p.baseAddress!, channel.baseAddress!, p.count) == 0
         }) else { return }
 
-        let sameChannel = channel.elementsEqual(lastChannel)
+        let sameChannel = RedisReader.equal(channel, lastChannel)
         if !sameChannel {
-            lastChannel = Array(channel)
+            lastChannel.removeAll(keepingCapacity: true)
+            lastChannel.append(contentsOf: channel)
             lastTopic = String(decoding: UnsafeBufferPointer(rebasing: channel[prefix.count...]), as: UTF8.self)
         }
-        let topic = lastTopic
-        let decoded: Decoded
-        if sameChannel, let cached = lastDecoded, payload.elementsEqual(lastPayload) {
-            decoded = cached
-        } else {
-            decoded = decode(payload, topic: topic)
-            if records.count > 1 {
-                lastPayload = Array(payload)
-                lastDecoded = decoded
-            } else {
-                lastDecoded = nil
+        if !(cacheValid && sameChannel && RedisReader.equal(payload, lastPayload)) {
+            decode(payload, topic: lastTopic)
+            // With one pattern a message arrives once: nothing to remember.
+            cacheValid = records.count > 1
+            if cacheValid {
+                lastPayload.removeAll(keepingCapacity: true)
+                lastPayload.append(contentsOf: payload)
             }
         }
 
-        switch decoded.result {
-        case .failure(let error):
+        guard current != nil else {
+            let error = currentError ?? WireError("undecodable")
             if loggedChannels.count < 100_000, loggedChannels.insert(Array(channel)).inserted {
                 let name = String(decoding: channel, as: UTF8.self)
                 log("malformed message on channel \"\(name)\" dropped: \(error) (further malformed messages on this channel are counted, not logged)")
             }
             for (route, index) in record.routes {
-                if index > 0 && route.matchedEarlier(topic, before: index) { continue }
+                if index > 0 && route.matchedEarlier(lastTopic, before: index) { continue }
                 route.malformed &+= 1
                 markDirty(route)
             }
-        case .success(let envelope):
-            let bit = envelope.payload.typeBit
-            for (route, index) in record.routes {
-                if index > 0 && route.matchedEarlier(topic, before: index) { continue }
-                if let stream = decoded.stream {
-                    if let last = route.lastSeq[stream] {
-                        let missed = RedisWire.missed(last: last, next: decoded.seq)
-                        if missed > 0 {
-                            route.gaps &+= missed
-                            markDirty(route)
-                        }
+            return
+        }
+        let bit = current!.payload.typeBit
+        let stream = currentStream, seq = currentSeq
+        // Each route but the last that takes the event gets a copy; the last one gets the
+        // decoded value itself (unless it is kept for the next pattern's copy of the message).
+        var taker: Route?
+        for (route, index) in record.routes {
+            if index > 0 && route.matchedEarlier(lastTopic, before: index) { continue }
+            if stream >= 0 {
+                if stream >= route.lastSeq.count {
+                    route.lastSeq.append(contentsOf: repeatElement(0, count: stream + 1 - route.lastSeq.count))
+                }
+                let last = route.lastSeq[stream]
+                if last != 0 {
+                    let missed = RedisWire.missed(last: last, next: seq)
+                    if missed > 0 {
+                        route.gaps &+= missed
+                        markDirty(route)
                     }
-                    route.lastSeq[stream] = decoded.seq
                 }
-                if route.mailbox.typeMask & bit != 0 {
-                    route.pending.append(envelope)
-                    markDirty(route)
-                }
+                route.lastSeq[stream] = seq
+            }
+            if route.mailbox.typeMask & bit != 0 {
+                taker?.pending.append(current!)
+                taker = route
+                markDirty(route)
+            }
+        }
+        if let taker {
+            if cacheValid {
+                taker.pending.append(current!)
+            } else if let e = current.take() {
+                taker.pending.push(e)
             }
         }
     }
 
-    /// Decodes one message and finds its stream: (source, topic) when it carries a
-    /// `topicSeq`, else (source) when it has a `seq`, else none (no gap detection).
-    private func decode(_ payload: UnsafeBufferPointer<UInt8>, topic: String) -> Decoded {
+    @inline(__always)
+    private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        if a.count == 0 { return true }
+        return b.withUnsafeBufferPointer { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 }
+    }
+
+    /// Decodes one message into `current` (or `currentError`) and finds its stream:
+    /// (source, topic) when it carries a `topicSeq`, else (source) when it has a `seq`, else
+    /// none (no gap detection).
+    private func decode(_ payload: UnsafeBufferPointer<UInt8>, topic: String) {
         messagesLocal &+= 1
+        currentStream = -1
+        currentSeq = 0
         if payload.count > config.maxMessageBytes {
             malformedLocal &+= 1
-            return Decoded(
-                result: .failure(WireError("message of \(payload.count) bytes is over the \(config.maxMessageBytes)-byte limit (maxMessageBytes)")),
-                stream: nil, seq: 0)
+            current = nil
+            currentError = WireError("message of \(payload.count) bytes is over the \(config.maxMessageBytes)-byte limit (maxMessageBytes)")
+            return
         }
-        let envelope: Envelope
         do throws(WireError) {
-            envelope = try EventCodec.decode(payload, channel: topic, receivedAt: receivedAt)
+            current = try EventCodec.decode(payload, channel: topic, receivedAt: receivedAt)
         } catch {
             malformedLocal &+= 1
-            return Decoded(result: .failure(error), stream: nil, seq: 0)
+            current = nil
+            currentError = error
+            return
         }
-        let key: StreamKey
-        let seq: UInt64
-        if let t = RedisWire.topicSeq(payload) {
-            key = StreamKey(source: envelope.source, topic: topic)
-            seq = t
-        } else if envelope.seq > 0 {
-            key = StreamKey(source: envelope.source, topic: "")
-            seq = envelope.seq
+        let source = current!.source
+        var streamTopic = ""
+        if let t = RedisWire.topicSeq(payload), t > 0 {
+            currentSeq = t
+            streamTopic = topic
+        } else if current!.seq > 0 {
+            currentSeq = current!.seq
         } else {
-            return Decoded(result: .success(envelope), stream: nil, seq: 0)
+            return
         }
-        let id: Int
+        if lastStreamID >= 0 && lastStreamKey.source == source && lastStreamKey.topic == streamTopic {
+            currentStream = lastStreamID
+            return
+        }
+        let key = StreamKey(source: source, topic: streamTopic)
         if let known = streams[key] {
-            id = known
+            currentStream = known
         } else {
-            id = streams.count
-            streams[key] = id
+            currentStream = streams.count
+            streams[key] = currentStream
         }
-        return Decoded(result: .success(envelope), stream: id, seq: seq)
+        lastStreamKey = key
+        lastStreamID = currentStream
     }
 
     @inline(__always) private func markDirty(_ route: Route) {
@@ -688,8 +726,7 @@ final class RedisReader: @unchecked Sendable {
                 route.malformed = 0
             }
             if !route.pending.isEmpty {
-                _ = route.mailbox.offerBatch(route.pending, parker: parker)
-                route.pending.removeAll(keepingCapacity: true)
+                _ = route.mailbox.offerBatch(&route.pending, parker: parker)
             }
         }
         dirty.removeAll(keepingCapacity: true)

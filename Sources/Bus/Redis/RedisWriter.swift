@@ -47,6 +47,8 @@ final class RedisWriter: @unchecked Sendable {
     private let prefix: [UInt8]
     private let wake = WakePipe()
     private let lock = PthreadLock()
+    /// Replies on the writer's connection (touched by the writer thread only).
+    private let replies = ReplyTally()
 
     // Guarded by `lock`.
     private var pending = ByteBuffer(capacity: 1 << 16)
@@ -106,12 +108,13 @@ final class RedisWriter: @unchecked Sendable {
         if pendingCount > 0 && (pendingCount >= config.publishQueueCapacity || pending.count >= config.publishQueueBytes) {
             return .full
         }
-        if let problem = Topic.validate(e.topic) { return .failed(BusError(.invalidTopic, problem)) }
+        let sameStream = e.topic == lastKey.topic && e.source == lastKey.source
+        if !sameStream, let problem = Topic.validate(e.topic) { return .failed(BusError(.invalidTopic, problem)) }
         scratch.reset()
         EventCodec.encode(e, into: &scratch)
         let json = scratch.out
         let counter: Counter
-        if e.topic == lastKey.topic && e.source == lastKey.source {
+        if sameStream {
             counter = lastCounter
         } else {
             let key = StreamKey(source: e.source, topic: e.topic)
@@ -259,7 +262,9 @@ final class RedisWriter: @unchecked Sendable {
             if conn == nil {
                 if giveUp() { break loop }
                 do throws(RedisFailure) {
-                    conn = try RedisConnection.open(config, role: "pub")
+                    let c = try RedisConnection.open(config, role: "pub")
+                    replies.install(on: c)
+                    conn = c
                     setConnected(true)
                     if !first.isCompleted {
                         first.complete(nil)
@@ -315,14 +320,13 @@ final class RedisWriter: @unchecked Sendable {
                             continue loop
                         }
                         var failed = false
-                        while let r = c.bufferedReply(failed: &failed) { freeReplyObject(r) }
+                        while c.bufferedReply(failed: &failed) != nil {}
                     } else if !woken && Monotonic.nanoseconds() - lastUse >= interval {
-                        do throws(RedisFailure) {
-                            let pong = try c.command(["PING"])
-                            if let e = pong.errorText { log("publisher health check: PING answered \(e)") }
+                        if c.append(["PING"]) && c.awaitReply() {
+                            if replies.kind == .error { log("publisher health check: PING answered \(replies.text)") }
                             lastUse = Monotonic.nanoseconds()
-                        } catch {
-                            lostConnection("no answer to a health-check PING (\(error.message))", &conn, &downSince)
+                        } else {
+                            lostConnection("no answer to a health-check PING (\(c.errorText))", &conn, &downSince)
                         }
                     }
                     continue loop
@@ -343,21 +347,19 @@ final class RedisWriter: @unchecked Sendable {
             var ok = c.appendFormatted(batch.view)
             if ok {
                 while acknowledged + refused < batchCount {
-                    guard let r = c.readReply() else {
+                    guard c.awaitReply() else {
                         ok = false
                         break
                     }
-                    if r.pointee.type == REDIS_REPLY_ERROR {
+                    if replies.kind == .error {
                         refused += 1
-                        let text = RedisValue.text(r.pointee.str, r.pointee.len)
-                        if text != lastLogged {
-                            log("Redis refused a PUBLISH: \(text) (further identical errors are counted, not logged)")
-                            lastLogged = text
+                        if replies.text != lastLogged {
+                            log("Redis refused a PUBLISH: \(replies.text) (further identical errors are counted, not logged)")
+                            lastLogged = replies.text
                         }
                     } else {
                         acknowledged += 1
                     }
-                    freeReplyObject(r)
                 }
             }
             lastUse = Monotonic.nanoseconds()
