@@ -1,6 +1,7 @@
 import Bus
 
-/// What every agent is given: the bus, its node, the executor it runs on and the clock.
+/// What every agent is given: the bus, its node, the executor it runs on, the clock, a
+/// logger and (optionally) metrics.
 public struct AgentContext: Sendable {
     public let bus: any EventBus
     /// The node this agent runs in (`main` for a single process).
@@ -8,12 +9,17 @@ public struct AgentContext: Sendable {
     public let executor: AgentExecutor
     /// Wall-clock time (publish times, timeouts). Market time comes from the events.
     public let clock: any WallClock
+    public let logger: Logger
+    public let metrics: Metrics?
 
-    public init(bus: any EventBus, node: String = "main", executor: AgentExecutor, clock: any WallClock = SystemClock()) {
+    public init(bus: any EventBus, node: String = "main", executor: AgentExecutor, clock: any WallClock = SystemClock(),
+                logger: Logger = Logger(label: "agora"), metrics: Metrics? = nil) {
         self.bus = bus
         self.node = node
         self.executor = executor
         self.clock = clock
+        self.logger = logger
+        self.metrics = metrics
     }
 
     /// A publisher whose source is `node/agent`.
@@ -23,6 +29,31 @@ public struct AgentContext: Sendable {
 
     /// A subscription named after the agent, with the lossless default policy.
     public func subscribe(_ agent: String, _ patterns: [String], policy: OverflowPolicy = .default) async throws(BusError) -> Subscription {
-        try await bus.subscribe(patterns, options: SubscriptionOptions(name: "\(node)/\(agent)", policy: policy))
+        try await bus.subscribe(patterns, options: SubscriptionOptions(name: "\(node)/\(agent)", policy: policy, endsOnTaskCancellation: false))
+    }
+
+    /// An agent's event loop: hands each envelope to `handle`, on the caller's actor, until
+    /// the subscription ends. A failure to handle one event is logged (with the cycle's
+    /// correlation id) and counted; the agent goes on. The bus shutting down ends the loop.
+    public func consume(
+        _ subscription: Subscription, agent: String, isolation: isolated (any Actor)? = #isolation,
+        _ handle: (Envelope) async throws -> Void
+    ) async {
+        let log = logger.labeled("\(node)/\(agent)")
+        for await e in subscription {
+            let start = metrics == nil ? 0 : Monotonic.nanoseconds()
+            do {
+                try await handle(e)
+            } catch let error as BusError where error.code == .closed {
+                return
+            } catch {
+                log.error("failed to handle \(e.type) on \(e.topic): \(error)", correlation: e.correlation)
+                metrics?.increment("agora_handler_errors_total", ["agent": agent])
+            }
+            if let metrics {
+                metrics.observe("agora_handler_seconds", ["agent": agent], seconds: Double(Monotonic.nanoseconds() - start) / 1e9)
+                metrics.increment("agora_events_in_total", ["agent": agent, "type": e.type])
+            }
+        }
     }
 }

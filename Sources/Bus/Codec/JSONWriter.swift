@@ -215,7 +215,7 @@ public final class ByteBuffer: @unchecked Sendable {
         capacity = newCapacity
     }
 
-    @inlinable @inline(__always) func append(_ b: UInt8) {
+    @inlinable @inline(__always) public func append(_ b: UInt8) {
         if count == capacity { grow(1) }
         base[count] = b
         count &+= 1
@@ -234,7 +234,7 @@ public final class ByteBuffer: @unchecked Sendable {
         count &+= n
     }
 
-    func append(_ bytes: [UInt8]) {
+    public func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { append($0) }
     }
 

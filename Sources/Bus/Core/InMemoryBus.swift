@@ -16,7 +16,7 @@ public final class InMemoryBus: EventBus {
         var closed = false
         var nextID = 0
 
-        static let recentCount = 8
+        static let recentCount = 16
 
         mutating func invalidate() {
             cache.removeAll(keepingCapacity: true)
@@ -81,7 +81,7 @@ public final class InMemoryBus: EventBus {
             r.nextID += 1
             let m = Mailbox(
                 id: r.nextID, name: options.name.isEmpty ? "sub-\(r.nextID)" : options.name, patterns: compiled,
-                typeMask: options.typeMask, policy: options.policy, monitor: monitor)
+                typeMask: options.typeMask, policy: options.policy, cancellable: options.endsOnTaskCancellation, monitor: monitor)
             r.mailboxes.append(m)
             r.invalidate()
             return m

@@ -64,7 +64,10 @@ final class Mailbox: Sendable {
         /// The subscription is gone (cancelled or released).
         var cancelled = false
         /// Counted as busy by the activity monitor: queue non-empty or consumer working.
+        /// Only once a consumer has started: a subscription nobody reads (yet) does not
+        /// hold up quiescence.
         var busy = false
+        var consumerStarted = false
         var accepted: UInt64 = 0
         var delivered: UInt64 = 0
         var dropped: UInt64 = 0
@@ -78,10 +81,12 @@ final class Mailbox: Sendable {
     let patterns: [TopicPattern]
     let typeMask: UInt64
     let policy: OverflowPolicy
+    let cancellable: Bool
     let monitor: ActivityMonitor?
     let state: Mutex<State>
 
-    init(id: Int, name: String, patterns: [TopicPattern], typeMask: UInt64, policy: OverflowPolicy, monitor: ActivityMonitor?) {
+    init(id: Int, name: String, patterns: [TopicPattern], typeMask: UInt64, policy: OverflowPolicy, cancellable: Bool = true, monitor: ActivityMonitor?) {
+        self.cancellable = cancellable
         self.id = id
         self.name = name
         self.patterns = patterns
@@ -97,7 +102,7 @@ final class Mailbox: Sendable {
     }
 
     @inline(__always) private func markBusy(_ s: inout State) {
-        if !s.busy {
+        if !s.busy && s.consumerStarted {
             s.busy = true
             monitor?.enter()
         }
@@ -240,7 +245,7 @@ final class Mailbox: Sendable {
 
     /// Hands the consumer everything queued, swapping in its (empty) ring. Suspends while
     /// the queue is empty. Returns nil when the subscription has ended.
-    nonisolated(nonsending) func take(returning empty: Ring<Envelope>) async -> Ring<Envelope>? {
+    func take(returning empty: Ring<Envelope>, isolation: isolated (any Actor)?) async -> Ring<Envelope>? {
         while true {
             if Task.isCancelled {
                 cancelFromConsumer()
@@ -252,6 +257,10 @@ final class Mailbox: Sendable {
                 case wait
             }
             let outcome = state.withLock { s -> Outcome in
+                if !s.consumerStarted {
+                    s.consumerStarted = true
+                    if !s.queue.isEmpty { markBusy(&s) }
+                }
                 if !s.queue.isEmpty {
                     let full = s.queue
                     s.queue = empty
@@ -286,28 +295,37 @@ final class Mailbox: Sendable {
             case .end:
                 return nil
             case .wait:
-                await withTaskCancellationHandler {
-                    await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
-                        let (now, previous) = state.withLock { s -> (Bool, UnsafeContinuation<Void, Never>?) in
-                            if !s.queue.isEmpty || s.finished || s.cancelled || s.consumerCancelled { return (true, nil) }
-                            let previous = s.consumer
-                            s.consumer = c
-                            markIdle(&s)
-                            return (false, previous)
+                if cancellable {
+                    await withTaskCancellationHandler(operation: {
+                        await park(isolation: isolation)
+                    }, onCancel: {
+                        let c = state.withLock { s -> UnsafeContinuation<Void, Never>? in
+                            s.consumerCancelled = true
+                            let c = s.consumer
+                            s.consumer = nil
+                            return c
                         }
-                        previous?.resume()
-                        if now { c.resume() }
-                    }
-                } onCancel: {
-                    let c = state.withLock { s -> UnsafeContinuation<Void, Never>? in
-                        s.consumerCancelled = true
-                        let c = s.consumer
-                        s.consumer = nil
-                        return c
-                    }
-                    c?.resume()
+                        c?.resume()
+                    }, isolation: isolation)
+                } else {
+                    await park(isolation: isolation)
                 }
             }
+        }
+    }
+
+    /// Waits until there is something to take (or the subscription ends).
+    private func park(isolation: isolated (any Actor)?) async {
+        await withUnsafeContinuation(isolation: isolation) { (c: UnsafeContinuation<Void, Never>) in
+            let (now, previous) = state.withLock { s -> (Bool, UnsafeContinuation<Void, Never>?) in
+                if !s.queue.isEmpty || s.finished || s.cancelled || s.consumerCancelled { return (true, nil) }
+                let previous = s.consumer
+                s.consumer = c
+                markIdle(&s)
+                return (false, previous)
+            }
+            previous?.resume()
+            if now { c.resume() }
         }
     }
 
@@ -381,14 +399,16 @@ final class Mailbox: Sendable {
 final class ActivityMonitor: Sendable {
     private struct State {
         var busy = 0
-        var waiters: [UnsafeContinuation<Void, Never>] = []
+        var waiters: [(UInt64, UnsafeContinuation<Void, Never>)] = []
+        var nextWaiter: UInt64 = 0
+        var cancelled: Set<UInt64> = []
     }
     private let state = Mutex(State())
 
     func enter() { state.withLock { $0.busy += 1 } }
 
     func leave() {
-        let waiters = state.withLock { s -> [UnsafeContinuation<Void, Never>] in
+        let waiters = state.withLock { s -> [(UInt64, UnsafeContinuation<Void, Never>)] in
             s.busy -= 1
             if s.busy == 0 && !s.waiters.isEmpty {
                 let w = s.waiters
@@ -397,19 +417,33 @@ final class ActivityMonitor: Sendable {
             }
             return []
         }
-        for w in waiters { w.resume() }
+        for w in waiters { w.1.resume() }
     }
 
     var busyCount: Int { state.withLock { $0.busy } }
 
+    /// Returns when no subscription is busy, or when the task is cancelled.
     nonisolated(nonsending) func waitUntilIdle() async {
-        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
-            let now = state.withLock { s -> Bool in
-                if s.busy == 0 { return true }
-                s.waiters.append(c)
-                return false
+        let id = state.withLock { s -> UInt64 in
+            s.nextWaiter += 1
+            return s.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+                let now = state.withLock { s -> Bool in
+                    if s.busy == 0 || s.cancelled.remove(id) != nil { return true }
+                    s.waiters.append((id, c))
+                    return false
+                }
+                if now { c.resume() }
             }
-            if now { c.resume() }
+        } onCancel: {
+            let c = state.withLock { s -> UnsafeContinuation<Void, Never>? in
+                if let i = s.waiters.firstIndex(where: { $0.0 == id }) { return s.waiters.remove(at: i).1 }
+                s.cancelled.insert(id)
+                return nil
+            }
+            c?.resume()
         }
     }
 }

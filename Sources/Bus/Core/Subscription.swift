@@ -6,11 +6,17 @@ public struct SubscriptionOptions: Sendable {
     /// Only these catalogue types are delivered; nil delivers everything, including
     /// events of unknown type (raw subscribers such as the tap).
     public var types: Set<EventType>?
+    /// When true (the default), cancelling the consuming task ends a wait for events at
+    /// once. Agents turn it off: a cancellation handler per wait costs about as much as
+    /// the wake-up itself (measured), and agents stop through unsubscribe or shutdown,
+    /// which always end the stream. Without it a cancelled consumer ends at its next event.
+    public var endsOnTaskCancellation: Bool
 
-    public init(name: String = "", policy: OverflowPolicy = .default, types: Set<EventType>? = nil) {
+    public init(name: String = "", policy: OverflowPolicy = .default, types: Set<EventType>? = nil, endsOnTaskCancellation: Bool = true) {
         self.name = name
         self.policy = policy
         self.types = types
+        self.endsOnTaskCancellation = endsOnTaskCancellation
     }
 
     var typeMask: UInt64 {
@@ -64,7 +70,7 @@ public final class Subscription: AsyncSequence, Sendable {
         /// Runs on the caller's actor: no executor hop per event.
         public mutating func next(isolation actor: isolated (any Actor)?) async -> Envelope? {
             if let e = batch.popFirst() { return e }
-            guard let full = await mailbox.take(returning: batch) else { return nil }
+            guard let full = await mailbox.take(returning: batch, isolation: actor) else { return nil }
             batch = full
             return batch.popFirst()
         }

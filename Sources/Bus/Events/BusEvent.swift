@@ -29,6 +29,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable, Codable {
     case heartbeat
     case halt
     case resume
+    case runFinished = "run_finished"
 
     /// A small dense index, used for type-filter bit masks on the hot path.
     @inlinable public var index: Int {
@@ -53,6 +54,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable, Codable {
         case .heartbeat: 17
         case .halt: 18
         case .resume: 19
+        case .runFinished: 20
         }
     }
 }

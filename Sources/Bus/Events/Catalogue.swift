@@ -2050,6 +2050,76 @@ public struct Halt: BusEvent, JSONCodable, Hashable {
     }
 }
 
+/// The run is over: the data has ended and every order has reached its end. Nodes flush their reports and stop.
+public struct RunFinished: BusEvent, JSONCodable, Hashable {
+    /// Time of the last bar.
+    public var time: Timestamp
+    /// Trades closed in the run.
+    public var trades: Int
+    /// Final equity.
+    public var equity: Double
+    public var by: String
+
+    public init(
+        time: Timestamp,
+        trades: Int,
+        equity: Double,
+        by: String
+    ) {
+        self.time = time
+        self.trades = trades
+        self.equity = equity
+        self.by = by
+    }
+
+    public static var eventType: EventType { .runFinished }
+    public var topic: String { "system.finished" }
+    public var eventTime: Timestamp { time }
+    public var payload: Payload { .runFinished(self) }
+    public init?(payload: Payload) {
+        guard case .runFinished(let v) = payload else { return nil }
+        self = v
+    }
+
+    public func encode(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("time", time)
+        w.field("trades", trades)
+        w.field("equity", equity)
+        w.field("by", by)
+        w.endObject()
+    }
+
+    public init(from r: inout JSONReader) throws(WireError) {
+        var time: Timestamp?
+        var trades: Int?
+        var equity: Double?
+        var by: String?
+        var o = try r.beginObject()
+        while let k = try r.nextKey(&o) {
+            if k == "time" {
+                time = try r.readTimestamp()
+            } else if k == "trades" {
+                trades = try r.readInt()
+            } else if k == "equity" {
+                equity = try r.readDouble()
+            } else if k == "by" {
+                by = try r.readString()
+            } else {
+                try r.skipValue()
+            }
+        }
+        guard let time else { throw .missing("time", in: "run_finished") }
+        self.time = time
+        guard let trades else { throw .missing("trades", in: "run_finished") }
+        self.trades = trades
+        guard let equity else { throw .missing("equity", in: "run_finished") }
+        self.equity = equity
+        guard let by else { throw .missing("by", in: "run_finished") }
+        self.by = by
+    }
+}
+
 /// Trading resumes after a halt.
 public struct Resume: BusEvent, JSONCodable, Hashable {
     public var time: Timestamp
@@ -2129,6 +2199,7 @@ public enum Payload: Sendable, Hashable {
     case journalRequest(JournalRequest)
     indirect case heartbeat(Heartbeat)
     indirect case halt(Halt)
+    case runFinished(RunFinished)
     indirect case resume(Resume)
     case raw(RawEvent)
 
@@ -2154,6 +2225,7 @@ public enum Payload: Sendable, Hashable {
         case .journalRequest: .journalRequest
         case .heartbeat: .heartbeat
         case .halt: .halt
+        case .runFinished: .runFinished
         case .resume: .resume
         case .raw: nil
         }
@@ -2181,6 +2253,7 @@ public enum Payload: Sendable, Hashable {
         case .journalRequest(let e): e.eventTime
         case .heartbeat(let e): e.eventTime
         case .halt(let e): e.eventTime
+        case .runFinished(let e): e.eventTime
         case .resume(let e): e.eventTime
         case .raw: nil
         }
@@ -2208,6 +2281,7 @@ public enum Payload: Sendable, Hashable {
         case .journalRequest(let e): e.topic
         case .heartbeat(let e): e.topic
         case .halt(let e): e.topic
+        case .runFinished(let e): e.topic
         case .resume(let e): e.topic
         case .raw: nil
         }
@@ -2235,6 +2309,7 @@ public enum Payload: Sendable, Hashable {
         case .journalRequest(let e): e.encode(to: &w)
         case .heartbeat(let e): e.encode(to: &w)
         case .halt(let e): e.encode(to: &w)
+        case .runFinished(let e): e.encode(to: &w)
         case .resume(let e): e.encode(to: &w)
         case .raw(let r): w.raw(r.json)
         }
@@ -2262,6 +2337,7 @@ public enum Payload: Sendable, Hashable {
         case .journalRequest: .journalRequest(try JournalRequest(from: &r))
         case .heartbeat: .heartbeat(try Heartbeat(from: &r))
         case .halt: .halt(try Halt(from: &r))
+        case .runFinished: .runFinished(try RunFinished(from: &r))
         case .resume: .resume(try Resume(from: &r))
         }
     }
@@ -2288,6 +2364,7 @@ public enum Payload: Sendable, Hashable {
         case .journalRequest: .journalRequest(try JournalRequest(from: decoder))
         case .heartbeat: .heartbeat(try Heartbeat(from: decoder))
         case .halt: .halt(try Halt(from: decoder))
+        case .runFinished: .runFinished(try RunFinished(from: decoder))
         case .resume: .resume(try Resume(from: decoder))
         }
     }
@@ -2314,6 +2391,7 @@ public enum Payload: Sendable, Hashable {
         case .journalRequest(let e): try e.encode(to: encoder)
         case .heartbeat(let e): try e.encode(to: encoder)
         case .halt(let e): try e.encode(to: encoder)
+        case .runFinished(let e): try e.encode(to: encoder)
         case .resume(let e): try e.encode(to: encoder)
         case .raw(let r):
             var c = encoder.singleValueContainer()

@@ -75,6 +75,8 @@ public enum EventSamples {
             return .halt(Halt(time: t, code: "max_drawdown", reason: "drawdown 20.4% ≥ 20%", by: "risk", value: 0.204, limit: 0.2))
         case .resume:
             return .resume(Resume(time: t, reason: "drawdown 14.8% < 15%", by: "risk"))
+        case .runFinished:
+            return .runFinished(RunFinished(time: t, trades: 47, equity: 763_163.22, by: "portfolio"))
         }
     }
 
@@ -94,6 +96,7 @@ public enum EventSamples {
         case .journalReport: "main/journal"
         case .journalRequest: "cli/agora"
         case .heartbeat: "signals/node"
+        case .runFinished: "main/portfolio"
         }
     }
 

@@ -17,7 +17,12 @@ enum CommandRegistry {
         BenchBusCommand.self,
         BenchBusPeerCommand.self,
         BenchCodecCommand.self,
+        BenchIndicatorsCommand.self,
+        BenchSentimentCommand.self,
+        IndicatorsCommand.self,
+        DataSynthCommand.self,
         WireExamplesCommand.self,
+        SentimentCommand.self,
     ]
 
     static let overview = """

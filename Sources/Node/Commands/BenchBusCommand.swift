@@ -1,3 +1,4 @@
+import Agents
 import Bus
 
 /// `agora bench bus`: events/s and publish-to-handler latency on the in-memory bus.

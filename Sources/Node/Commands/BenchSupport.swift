@@ -1,3 +1,4 @@
+import Agents
 import Bus
 
 /// Shared helpers for `agora bench …`: percentiles, figure formatting and the JSON form.

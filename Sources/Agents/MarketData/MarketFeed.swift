@@ -1,0 +1,208 @@
+import Bus
+
+/// One thing the market-data agent replays: a bar, or a news item.
+public enum MarketItem: Sendable, Equatable {
+    case bar(Bar)
+    case news(NewsItem)
+
+    public var time: Timestamp {
+        switch self {
+        case .bar(let b): b.time
+        case .news(let n): n.time
+        }
+    }
+}
+
+/// Merges bar sources (one per file, or one file with a symbol column) and news sources
+/// into one time-ordered stream of ``MarketItem``s, holding at most one timestamp's worth
+/// of items (memory grows with the number of symbols, never with the length of the files).
+///
+/// Order: by time; at one timestamp first the news (by source, then in source order),
+/// then the bars sorted by symbol (byte-wise), then by source. A symbol's bars must
+/// strictly increase in time across all sources: the same symbol at the same time in two
+/// sources is an error naming both places (skipped and counted with `skipBadRows`).
+public final class MarketFeed {
+    private final class BarLane {
+        let source: any BarSource
+        var head: BarRecord?
+        init(_ s: any BarSource) { source = s }
+    }
+
+    private final class NewsLane {
+        let source: any NewsSource
+        var head: NewsItem?
+        var last: Timestamp?
+        init(_ s: any NewsSource) { source = s }
+    }
+
+    private let bars: [BarLane]
+    private let news: [NewsLane]
+    private var started = false
+    private var queue: [MarketItem] = []
+    private var queueIndex = 0
+    private var group: [(record: BarRecord, lane: Int)] = []
+    private let skipBadRows: Bool
+    private var mergeReport = SkipReport(source: "merge")
+    /// The last time of each symbol, for the cross-source check.
+    private var lastTime: [String: (Timestamp, String)] = [:]
+
+    /// - Parameter skipBadRows: skip (and count) a bar that repeats a symbol's time in
+    ///   another source, instead of failing.
+    public init(bars: [any BarSource], news: [any NewsSource] = [], skipBadRows: Bool = false) {
+        self.bars = bars.map(BarLane.init)
+        self.news = news.map(NewsLane.init)
+        self.skipBadRows = skipBadRows
+    }
+
+    /// Skip reports of every source that skipped rows, then of the merge itself.
+    public var skipped: [SkipReport] {
+        var out = bars.compactMap { $0.source.skipped }.filter { $0.count > 0 }
+        if mergeReport.count > 0 { out.append(mergeReport) }
+        return out
+    }
+
+    /// The total number of rows skipped.
+    public var skippedCount: Int { skipped.reduce(0) { $0 + $1.count } }
+
+    /// The next item, or nil at the end of every source.
+    public func next() throws(InputError) -> MarketItem? {
+        if queueIndex < queue.count {
+            defer { queueIndex += 1 }
+            return queue[queueIndex]
+        }
+        if !started {
+            started = true
+            for lane in bars { lane.head = try lane.source.next() }
+            for lane in news { try advance(lane) }
+        }
+        queue.removeAll(keepingCapacity: true)
+        queueIndex = 0
+        while queue.isEmpty {
+            guard let t = earliest() else { return nil }
+            for lane in news {
+                while let item = lane.head, item.time == t {
+                    queue.append(.news(item))
+                    try advance(lane)
+                }
+            }
+            group.removeAll(keepingCapacity: true)
+            for (i, lane) in bars.enumerated() {
+                while let r = lane.head, r.bar.time == t {
+                    group.append((r, i))
+                    lane.head = try lane.source.next()
+                }
+            }
+            group.sort { a, b in
+                if a.record.bar.symbol != b.record.bar.symbol { return a.record.bar.symbol.utf8.lexicographicallyPrecedes(b.record.bar.symbol.utf8) }
+                return a.lane < b.lane
+            }
+            for (r, _) in group {
+                if let (last, place) = lastTime[r.bar.symbol], r.bar.time <= last {
+                    let e = InputError(
+                        file: r.source, line: r.line > 0 ? r.line : nil, field: "time",
+                        r.bar.time == last
+                            ? "\(r.bar.symbol) already has a bar at \(r.bar.time) (\(place))"
+                            : "\(r.bar.symbol) bar at \(r.bar.time) is older than its bar at \(last) (\(place))")
+                    if skipBadRows {
+                        mergeReport.record(e)
+                        continue
+                    }
+                    throw e
+                }
+                lastTime[r.bar.symbol] = (r.bar.time, r.location)
+                queue.append(.bar(r.bar))
+            }
+        }
+        queueIndex = 1
+        return queue[0]
+    }
+
+    private func advance(_ lane: NewsLane) throws(InputError) {
+        lane.head = try lane.source.next()
+        if let item = lane.head {
+            if let last = lane.last, item.time < last {
+                throw InputError(file: lane.source.name, field: "time",
+                                 "news item \"\(item.id)\" at \(item.time) goes backwards (previous item at \(last))")
+            }
+            lane.last = item.time
+        }
+    }
+
+    private func earliest() -> Timestamp? {
+        var t: Timestamp?
+        for lane in bars { if let h = lane.head, t == nil || h.bar.time < t! { t = h.bar.time } }
+        for lane in news { if let h = lane.head, t == nil || h.time < t! { t = h.time } }
+        return t
+    }
+
+    /// Reads every item to check the inputs before trading starts; throws the first problem.
+    /// Returns the number of bars and news items.
+    @discardableResult
+    public func drain() throws(InputError) -> (bars: Int, news: Int) {
+        var b = 0, n = 0
+        while let item = try next() {
+            if case .bar = item { b += 1 } else { n += 1 }
+        }
+        return (b, n)
+    }
+}
+
+/// A description of market input (Sendable, so it can be handed to an agent or checked
+/// ahead of time), from which a fresh ``MarketFeed`` can be opened any number of times.
+public struct MarketInputs: Sendable, Equatable {
+    public enum BarInput: Sendable, Equatable {
+        /// A CSV file; `symbol` names the symbol of a file without a symbol column (default:
+        /// the file name), or selects one symbol of a file with one.
+        case csv(path: String, symbol: String?)
+        /// A generated series.
+        case synthetic(SyntheticSeries)
+        /// Bars in memory, in time order.
+        case bars([Bar], name: String)
+    }
+
+    public enum NewsInput: Sendable, Equatable {
+        /// News items in memory, in time order.
+        case items([NewsItem], name: String)
+    }
+
+    public var bars: [BarInput]
+    public var news: [NewsInput]
+    public var skipBadRows: Bool
+
+    public init(bars: [BarInput], news: [NewsInput] = [], skipBadRows: Bool = false) {
+        self.bars = bars
+        self.news = news
+        self.skipBadRows = skipBadRows
+    }
+
+    /// Opens the sources (reading CSV headers) and returns a feed over them.
+    public func open() throws(InputError) -> MarketFeed {
+        var sources: [any BarSource] = []
+        for input in bars {
+            switch input {
+            case .csv(let path, let symbol):
+                sources.append(try BarCSVReader(path: path, options: .init(symbol: symbol, skipBadRows: skipBadRows)))
+            case .synthetic(let s):
+                if let p = s.problem() { throw InputError(file: "synthetic \(s.symbol)", p) }
+                sources.append(SyntheticBarSource(s))
+            case .bars(let b, let name):
+                sources.append(ArrayBarSource(b, name: name))
+            }
+        }
+        var newsSources: [any NewsSource] = []
+        for input in news {
+            switch input {
+            case .items(let items, let name): newsSources.append(ArrayNewsSource(items, name: name))
+            }
+        }
+        return MarketFeed(bars: sources, news: newsSources, skipBadRows: skipBadRows)
+    }
+
+    /// Reads every input once, in constant memory, so a bad file is refused before trading
+    /// starts. Returns the counts the replay will publish and, in skip mode, what it skipped.
+    public func validate() throws(InputError) -> (bars: Int, news: Int, skipped: [SkipReport]) {
+        let feed = try open()
+        let (b, n) = try feed.drain()
+        return (b, n, feed.skipped)
+    }
+}

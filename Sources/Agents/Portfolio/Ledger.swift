@@ -1,0 +1,142 @@
+import Bus
+
+/// Cash, positions and realised P&L, updated from fills and marked to market from bars.
+///
+/// A pure value: the portfolio agent and the risk agent each keep one, fed with the same
+/// fills in the same order, so both see the same book without asking each other.
+public struct Ledger: Sendable, Equatable {
+    public struct Position: Sendable, Equatable {
+        public var symbol: String
+        /// Signed: negative for a short.
+        public var quantity: Double
+        public var averageCost: Double
+        public var lastPrice: Double
+        /// The open trade this position belongs to.
+        public var tradeID: String
+        public var side: PositionSide
+        public var entryTime: Timestamp
+        /// Shares entered in this trade (for the closed-trade record).
+        public var enteredQuantity: Double
+        /// Realised gross P&L of partial exits so far.
+        public var realizedGross: Double
+        /// Shares exited so far and the money they fetched (for the average exit price).
+        public var exitedQuantity: Double
+        public var exitValue: Double
+        /// Fees of every fill of this trade.
+        public var fees: Double
+
+        public var marketValue: Double { quantity * lastPrice }
+        public var unrealizedPnL: Double { quantity * (lastPrice - averageCost) }
+    }
+
+    public let initialCash: Double
+    public private(set) var cash: Double
+    public private(set) var positions: [String: Position] = [:]
+    public private(set) var realizedPnL: Double = 0
+    public private(set) var feesPaid: Double = 0
+    public private(set) var lastPrices: [String: Double] = [:]
+    public private(set) var peakEquity: Double
+    public private(set) var tradesClosed = 0
+    private var nextTrade = 1
+
+    public init(cash: Double) {
+        initialCash = cash
+        self.cash = cash
+        peakEquity = cash
+    }
+
+    public var equity: Double {
+        var e = cash
+        for p in positions.values { e += p.marketValue }
+        return e
+    }
+
+    public var unrealizedPnL: Double { positions.values.reduce(0) { $0 + $1.unrealizedPnL } }
+    public var grossExposure: Double { positions.values.reduce(0) { $0 + Swift.abs($1.marketValue) } }
+    public var drawdown: Double { peakEquity > 0 ? Swift.max(0, 1 - equity / peakEquity) : 0 }
+
+    public func position(_ symbol: String) -> Double { positions[symbol]?.quantity ?? 0 }
+
+    /// Marks a symbol to a new price (a bar's close) and updates the equity peak.
+    public mutating func mark(_ symbol: String, price: Double) {
+        lastPrices[symbol] = price
+        if positions[symbol] != nil { positions[symbol]!.lastPrice = price }
+        peakEquity = Swift.max(peakEquity, equity)
+    }
+
+    /// Books a fill. Returns the closed trade when the position went flat (or flipped).
+    public mutating func apply(_ f: OrderFilled, exitReason: String = "signal") -> ClosedTrade? {
+        let signed = f.side == .buy ? f.quantity : -f.quantity
+        cash -= signed * f.price + f.fee
+        feesPaid += f.fee
+        lastPrices[f.symbol] = f.price
+        var closed: ClosedTrade?
+        if var p = positions[f.symbol], p.quantity != 0 {
+            p.lastPrice = f.price
+            if (p.quantity > 0) == (signed > 0) {
+                // Adding to the position.
+                let q = Swift.abs(p.quantity) + f.quantity
+                p.averageCost = (Swift.abs(p.quantity) * p.averageCost + f.quantity * f.price) / q
+                p.quantity += signed
+                p.enteredQuantity += f.quantity
+                p.fees += f.fee
+                positions[f.symbol] = p
+            } else {
+                let closing = Swift.min(Swift.abs(p.quantity), f.quantity)
+                let gross = closing * (f.price - p.averageCost) * (p.quantity > 0 ? 1 : -1)
+                let feeShare = f.fee * closing / f.quantity
+                p.realizedGross += gross
+                realizedPnL += gross
+                p.exitedQuantity += closing
+                p.exitValue += closing * f.price
+                p.fees += feeShare
+                p.quantity += p.quantity > 0 ? -closing : closing
+                if Swift.abs(p.quantity) < 1e-9 {
+                    closed = ClosedTrade(
+                        tradeId: p.tradeID, symbol: p.symbol, side: p.side, quantity: p.enteredQuantity,
+                        entryTime: p.entryTime, entryPrice: p.averageCost, exitTime: f.time,
+                        exitPrice: p.exitValue / p.exitedQuantity, pnl: p.realizedGross - p.fees, fees: p.fees,
+                        exitReason: exitReason)
+                    positions[f.symbol] = nil
+                    tradesClosed += 1
+                    let rest = f.quantity - closing
+                    if rest > 1e-9 {
+                        open(f.symbol, quantity: signed > 0 ? rest : -rest, price: f.price, fee: f.fee - feeShare, time: f.time)
+                    }
+                } else {
+                    positions[f.symbol] = p
+                }
+            }
+        } else {
+            open(f.symbol, quantity: signed, price: f.price, fee: f.fee, time: f.time)
+        }
+        peakEquity = Swift.max(peakEquity, equity)
+        return closed
+    }
+
+    private mutating func open(_ symbol: String, quantity: Double, price: Double, fee: Double, time: Timestamp) {
+        positions[symbol] = Position(
+            symbol: symbol, quantity: quantity, averageCost: price, lastPrice: price, tradeID: "t-\(nextTrade)",
+            side: quantity > 0 ? .long : .short, entryTime: time, enteredQuantity: Swift.abs(quantity),
+            realizedGross: 0, exitedQuantity: 0, exitValue: 0, fees: fee)
+        nextTrade += 1
+    }
+
+    /// A snapshot event of the book.
+    public func snapshot(time: Timestamp, sectors: [String: String] = [:]) -> PortfolioSnapshot {
+        let e = equity
+        var bySector: [String: Double] = [:]
+        if e > 0 {
+            for p in positions.values {
+                bySector[sectors[p.symbol] ?? "unassigned", default: 0] += Swift.abs(p.marketValue) / e
+            }
+        }
+        return PortfolioSnapshot(
+            time: time, cash: cash, equity: e, peakEquity: peakEquity, drawdown: drawdown, realizedPnL: realizedPnL,
+            unrealizedPnL: unrealizedPnL, fees: feesPaid,
+            positions: positions.values.sorted { $0.symbol < $1.symbol }.map {
+                PositionState(symbol: $0.symbol, quantity: $0.quantity, averageCost: $0.averageCost, lastPrice: $0.lastPrice, sector: sectors[$0.symbol])
+            },
+            sectorExposure: bySector)
+    }
+}

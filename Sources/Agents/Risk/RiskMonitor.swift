@@ -1,0 +1,204 @@
+import Bus
+
+/// The risk agent's running checks and its vote, as a pure state machine fed with bars
+/// and fills: stop-loss and take-profit, the daily loss limit, the drawdown circuit
+/// breaker, and a per-bar score of the market risk it sees.
+public struct RiskMonitor: Sendable {
+    public enum Transition: Sendable, Equatable {
+        case halt(Halt)
+        case resume(Resume)
+    }
+
+    /// What one bar produced.
+    public struct Assessment: Sendable, Equatable {
+        public var vote: Vote
+        public var transitions: [Transition]
+    }
+
+    public let limits: RiskLimits
+    public private(set) var ledger: Ledger
+    private var day: Int64?
+    private var dayStartEquity: Double
+    private var peak: Double
+    /// Daily-loss halt: the day it applies to and why.
+    private var dailyHalt: (day: Int64, reason: String)?
+    /// Circuit breaker: why, and bars since it tripped.
+    private var breaker: (reason: String, bars: Int)?
+    private var closes: [String: [Double]] = [:]
+    /// Close-to-close returns by bar time, per symbol (for correlations).
+    private var returns: [String: [(Int64, Double)]] = [:]
+
+    public init(limits: RiskLimits, cash: Double) {
+        self.limits = limits
+        ledger = Ledger(cash: cash)
+        dayStartEquity = cash
+        peak = cash
+    }
+
+    /// Why new entries are halted now, if they are.
+    public var haltReason: String? {
+        if let b = breaker { return b.reason }
+        if let d = dailyHalt, d.day == day { return d.reason }
+        return nil
+    }
+
+    public var drawdown: Double { peak > 0 ? Swift.max(0, 1 - ledger.equity / peak) : 0 }
+
+    public mutating func onFill(_ f: OrderFilled) {
+        _ = ledger.apply(f)
+    }
+
+    /// A manual `system.resume`: lifts the circuit breaker and the daily halt.
+    public mutating func resume(at time: Timestamp, reason: String, by: String) -> Transition? {
+        guard haltReason != nil else { return nil }
+        breaker = nil
+        dailyHalt = nil
+        peak = ledger.equity
+        return .resume(Resume(time: time, reason: reason, by: by))
+    }
+
+    public mutating func onBar(_ bar: Bar, agent: String = "risk") -> Assessment {
+        var transitions: [Transition] = []
+        let today = bar.time.dayNumber
+        if today != day {
+            if let d = dailyHalt, day != nil, d.day != today {
+                dailyHalt = nil
+                if breaker == nil {
+                    transitions.append(.resume(Resume(time: bar.time, reason: "new trading day", by: agent)))
+                }
+            }
+            day = today
+            dayStartEquity = ledger.equity
+        }
+        record(bar)
+        ledger.mark(bar.symbol, price: bar.close)
+        let equity = ledger.equity
+        peak = Swift.max(peak, equity)
+        let dd = drawdown
+
+        if let pct = limits.dailyLossPct, dailyHalt == nil, breaker == nil, dayStartEquity > 0,
+           equity <= dayStartEquity * (1 - pct) {
+            let loss = 1 - equity / dayStartEquity
+            let reason = "daily loss \(pct100(loss)) ≥ \(pct100(pct)); entries halted until the next trading day"
+            dailyHalt = (today, reason)
+            transitions.append(.halt(Halt(time: bar.time, code: "daily_loss_limit", reason: reason, by: agent, value: loss, limit: pct)))
+        }
+        if var b = breaker {
+            b.bars += 1
+            breaker = b
+            if let resume = limits.resumeDrawdownPct, dd < resume {
+                breaker = nil
+                transitions.append(.resume(Resume(time: bar.time, reason: "drawdown \(pct100(dd)) < \(pct100(resume))", by: agent)))
+            } else if let cool = limits.haltCooldownBars, b.bars >= cool {
+                breaker = nil
+                peak = equity
+                transitions.append(.resume(Resume(time: bar.time, reason: "cool-down of \(cool) bars over; drawdown peak reset to equity \(fmt(equity))", by: agent)))
+            }
+        } else if let maxDD = limits.maxDrawdownPct, dd >= maxDD {
+            let reason = "drawdown \(pct100(dd)) ≥ \(pct100(maxDD)): circuit breaker"
+            breaker = (reason, 0)
+            transitions.append(.halt(Halt(time: bar.time, code: "max_drawdown", reason: reason, by: agent, value: dd, limit: maxDD)))
+        }
+
+        var exit: String?
+        if let p = ledger.positions[bar.symbol], p.quantity != 0 {
+            let long = p.quantity > 0
+            let move = (bar.close - p.averageCost) / p.averageCost * (long ? 1 : -1)
+            if let sl = limits.stopLossPct, move <= -sl {
+                exit = "stop-loss: close \(fmt(bar.close)) is \(pct100(-move)) against the average cost \(fmt(p.averageCost)) (limit \(pct100(sl)))"
+            } else if let tp = limits.takeProfitPct, move >= tp {
+                exit = "take-profit: close \(fmt(bar.close)) is \(pct100(move)) beyond the average cost \(fmt(p.averageCost)) (target \(pct100(tp)))"
+            }
+        }
+
+        // The vote: how much risk is visible (0 calm … 1 stressed). Calm markets give
+        // confidence 0, so risk abstains and the other voters decide.
+        let volRatio = volatilityRatio(bar.symbol)
+        let volLevel = volRatio.map { clamp01($0 - 1) } ?? 0
+        let ddLevel = clamp01(dd / (limits.maxDrawdownPct ?? 0.2))
+        let exposure = equity > 0 ? ledger.grossExposure / equity : 0
+        let exposureLevel = clamp01((exposure - 0.5) / 0.5)
+        let level = Swift.max(volLevel, ddLevel, exposureLevel)
+        var parts: [String] = []
+        parts.append(volRatio.map { "volatility \(fmt($0))× normal" } ?? "volatility warming up")
+        parts.append("drawdown \(pct100(dd))")
+        parts.append("exposure \(pct100(exposure))")
+        let mood = level >= 0.75 ? "stressed" : level >= 0.25 ? "elevated risk" : "calm"
+        let vote = Vote(
+            agent: agent, symbol: bar.symbol, time: bar.time, action: level >= 0.75 ? .sell : .hold,
+            score: -level, confidence: level, reason: "\(mood): " + parts.joined(separator: ", "),
+            components: [
+                VoteComponent(name: "volatility", action: .hold, score: -volLevel, confidence: volLevel, reason: parts[0]),
+                VoteComponent(name: "drawdown", action: .hold, score: -ddLevel, confidence: ddLevel, reason: parts[1]),
+                VoteComponent(name: "exposure", action: .hold, score: -exposureLevel, confidence: exposureLevel, reason: parts[2]),
+            ],
+            veto: haltReason, exit: exit)
+        return Assessment(vote: vote, transitions: transitions)
+    }
+
+    /// Correlations of `symbol`'s returns with each held position's, over the common window.
+    public func correlations(for symbol: String) -> [String: Double] {
+        var out: [String: Double] = [:]
+        guard let mine = returns[symbol] else { return out }
+        for other in ledger.positions.keys where other != symbol {
+            guard let theirs = returns[other] else { continue }
+            var byTime: [Int64: Double] = [:]
+            for (t, r) in theirs { byTime[t] = r }
+            var xs: [Double] = [], ys: [Double] = []
+            for (t, r) in mine { if let o = byTime[t] { xs.append(r); ys.append(o) } }
+            if xs.count >= 3, let rho = RiskMonitor.pearson(xs, ys) { out[other] = rho }
+        }
+        return out
+    }
+
+    private mutating func record(_ bar: Bar) {
+        let keep = Swift.max(limits.volatilityLongWindow, limits.correlationWindow) + 1
+        var c = closes[bar.symbol, default: []]
+        if let last = c.last, last > 0 {
+            var r = returns[bar.symbol, default: []]
+            r.append((bar.time.nanoseconds, bar.close / last - 1))
+            if r.count > limits.correlationWindow { r.removeFirst(r.count - limits.correlationWindow) }
+            returns[bar.symbol] = r
+        }
+        c.append(bar.close)
+        if c.count > keep { c.removeFirst(c.count - keep) }
+        closes[bar.symbol] = c
+    }
+
+    private func volatilityRatio(_ symbol: String) -> Double? {
+        guard let c = closes[symbol], c.count > limits.volatilityLongWindow else { return nil }
+        var rs: [Double] = []
+        rs.reserveCapacity(c.count - 1)
+        for i in 1..<c.count where c[i - 1] > 0 { rs.append(c[i] / c[i - 1] - 1) }
+        let long = RiskMonitor.stddev(rs.suffix(limits.volatilityLongWindow))
+        let short = RiskMonitor.stddev(rs.suffix(limits.volatilityShortWindow))
+        guard long > 0 else { return nil }
+        return short / long
+    }
+
+    static func stddev<C: Collection>(_ xs: C) -> Double where C.Element == Double {
+        guard xs.count > 1 else { return 0 }
+        let n = Double(xs.count)
+        let mean = xs.reduce(0, +) / n
+        let v = xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+        return v.squareRoot()
+    }
+
+    /// Pearson correlation; nil when either series is constant.
+    public static func pearson(_ x: [Double], _ y: [Double]) -> Double? {
+        let n = Double(Swift.min(x.count, y.count))
+        guard n >= 2 else { return nil }
+        let mx = x.prefix(Int(n)).reduce(0, +) / n, my = y.prefix(Int(n)).reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        for i in 0..<Int(n) {
+            let dx = x[i] - mx, dy = y[i] - my
+            sxy += dx * dy; sxx += dx * dx; syy += dy * dy
+        }
+        guard sxx > 0, syy > 0 else { return nil }
+        return sxy / (sxx * syy).squareRoot()
+    }
+
+    @inline(__always) func clamp01(_ x: Double) -> Double { x.isNaN ? 0 : Swift.min(1, Swift.max(0, x)) }
+    func fmt(_ x: Double) -> String { PreTradeCheck.fmt(x) }
+    func pct100(_ x: Double) -> String { PreTradeCheck.pct100(x) }
+}

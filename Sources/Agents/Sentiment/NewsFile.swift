@@ -1,0 +1,97 @@
+import Bus
+
+/// Reads a news file in JSON Lines: one JSON object per line, one news item each.
+///
+/// | field | type | required | default |
+/// |---|---|---|---|
+/// | `headline` | string, not blank | yes | |
+/// | `time` | RFC 3339 string, or seconds since the Unix epoch | yes | |
+/// | `symbols` | array of strings, at least one | yes | |
+/// | `id` | string, unique in the file | no | `<file name>:<line>` |
+/// | `body` | string or null | no | none |
+/// | `source` | string | no | `file` |
+/// | `url` | string or null | no | none |
+///
+/// Other fields are ignored; blank lines are skipped. The items come back sorted by time
+/// (stably: items with equal times keep their order in the file). Any problem is an
+/// ``InputError`` naming `file:line` and the field.
+public enum NewsFile {
+    public static func read(path: String) throws(InputError) -> [NewsItem] {
+        let reader = try LineReader(path: path)
+        let name = Lexicon.baseName(path)
+        var items: [NewsItem] = []
+        var seen: [String: Int] = [:]
+        while let line = try reader.nextLine() {
+            let n = reader.lineNumber
+            if line.trimmingASCIIWhitespace().isEmpty { continue }
+            let item = try parse(line, file: path, line: n, defaultID: "\(name):\(n)")
+            if let first = seen[item.id] {
+                throw InputError(file: path, line: n, field: "id", "\"\(item.id)\" already used on line \(first)")
+            }
+            seen[item.id] = n
+            items.append(item)
+        }
+        // A stable sort by time.
+        return items.enumerated().sorted { a, b in
+            a.element.time != b.element.time ? a.element.time < b.element.time : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    /// Parses one line of a news file.
+    public static func parse(_ text: String, file: String, line: Int, defaultID: String) throws(InputError) -> NewsItem {
+        let value: JSONValue
+        do { value = try JSONValue(parsing: text) } catch {
+            throw InputError(file: file, line: line, "invalid JSON: \(error.description)")
+        }
+        guard case .object = value else {
+            throw InputError(file: file, line: line, "expected a JSON object, found \(value.kindName)")
+        }
+        func fail(_ field: String, _ message: String) -> InputError { InputError(file: file, line: line, field: field, message) }
+        func string(_ field: String, required: Bool) throws(InputError) -> String? {
+            switch value[field] {
+            case nil:
+                if required { throw fail(field, "missing") }
+                return nil
+            case .null?:
+                if required { throw fail(field, "missing (null)") }
+                return nil
+            case .string(let s)?: return s
+            case let other?: throw fail(field, "expected a string, found \(other.kindName)")
+            }
+        }
+        guard let headline = try string("headline", required: true), !headline.trimmingASCIIWhitespace().isEmpty else {
+            throw fail("headline", "empty")
+        }
+        let time: Timestamp
+        switch value["time"] {
+        case nil, .null?: throw fail("time", "missing")
+        case .string(let s)?:
+            do { time = try ISO8601.parse(s) } catch { throw fail("time", "not an RFC 3339 time: \"\(s)\"") }
+        case .number(let d)?:
+            guard d.isFinite, abs(d) < 9.2e9 else { throw fail("time", "seconds since the epoch out of range: \(d)") }
+            time = Timestamp(epochSeconds: d)
+        case let other?: throw fail("time", "expected an RFC 3339 string or seconds since the epoch, found \(other.kindName)")
+        }
+        var symbols: [String] = []
+        switch value["symbols"] {
+        case nil, .null?: throw fail("symbols", "missing (an array of at least one symbol)")
+        case .array(let a)?:
+            for (i, v) in a.enumerated() {
+                guard case .string(let s) = v else { throw fail("symbols[\(i)]", "expected a string, found \(v.kindName)") }
+                let sym = s.trimmingASCIIWhitespace()
+                guard !sym.isEmpty, !sym.utf8.contains(where: { $0 <= 0x20 || $0 == 0x2A || $0 == 0x3F || $0 == 0x5B }) else {
+                    throw fail("symbols[\(i)]", "not a valid symbol: \"\(s)\"")
+                }
+                if !symbols.contains(sym) { symbols.append(sym) }
+            }
+            if symbols.isEmpty { throw fail("symbols", "empty (at least one symbol needed)") }
+        case let other?: throw fail("symbols", "expected an array of strings, found \(other.kindName)")
+        }
+        let id = try string("id", required: false) ?? defaultID
+        if id.isEmpty { throw fail("id", "empty") }
+        return NewsItem(
+            id: id, time: time, symbols: symbols, headline: headline,
+            body: try string("body", required: false), source: try string("source", required: false) ?? "file",
+            url: try string("url", required: false))
+    }
+}

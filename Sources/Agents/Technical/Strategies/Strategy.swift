@@ -1,0 +1,47 @@
+import Bus
+
+/// A rule strategy: turns one symbol's bars, one at a time, into a vote component
+/// (action, score in [-1, 1], confidence in [0, 1], a short reason). Pure values: the
+/// state is the indicators they hold.
+///
+/// A strategy with nothing to say (warming up, no signal) returns a hold with confidence
+/// 0, which the combination ignores (``VoteCombiner``).
+public protocol Strategy: Sendable {
+    /// The component name in votes (`rsi`, `ma_cross`, `macd`, `bollinger`).
+    var name: String { get }
+    /// Bars needed before the strategy can have an opinion.
+    var warmUpBars: Int { get }
+    /// True once the strategy has seen `warmUpBars` bars.
+    var isReady: Bool { get }
+    mutating func update(_ bar: Bar) -> VoteComponent
+}
+
+extension VoteComponent {
+    /// A hold with confidence 0: no opinion.
+    public static func none(_ name: String, _ reason: String) -> VoteComponent {
+        VoteComponent(name: name, action: .hold, score: 0, confidence: 0, reason: reason)
+    }
+
+    static func warmingUp(_ name: String, have: Int, need: Int) -> VoteComponent {
+        .none(name, "warming up (\(have)/\(need) bars)")
+    }
+}
+
+/// Numbers in reasons: at most 2 decimals, no trailing zeros (27.4, 0.42, 185).
+enum ReasonFormat {
+    static func number(_ v: Double, decimals: Int = 2) -> String {
+        guard v.isFinite else { return String(v) }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let r = (v * scale).rounded() / scale
+        if r == r.rounded(), abs(r) < 1e15 { return String(Int64(r)) }
+        var s = String(r)
+        if s.contains("e") { return s }
+        while s.hasSuffix("0") { s.removeLast() }
+        return s
+    }
+
+    static func rsi(_ v: Double) -> String { number(v, decimals: 1) }
+}
+
+func clamp(_ x: Double, _ lo: Double, _ hi: Double) -> Double { min(max(x, lo), hi) }

@@ -1,0 +1,133 @@
+import Agents
+import Bus
+import Orchestrator
+
+/// Publishes `system.heartbeat.<node>` every interval with the node's counters.
+actor HeartbeatPublisher {
+    let node: String
+    let agents: [String]
+    let bus: any EventBus
+    let publisher: Publisher
+    let clock: any WallClock
+    let interval: Duration
+    let started: Timestamp
+    private(set) var status = "starting"
+
+    init(node: String, agents: [String], bus: any EventBus, clock: any WallClock, interval: Duration = .seconds(1)) {
+        self.node = node
+        self.agents = agents
+        self.bus = bus
+        self.clock = clock
+        self.interval = interval
+        started = clock.now()
+        publisher = Publisher(bus: bus, source: "\(node)/node", clock: clock)
+    }
+
+    func set(status: String) async {
+        self.status = status
+        try? await beat()
+    }
+
+    func beat() async throws {
+        let s = bus.statistics()
+        let now = clock.now()
+        let hb = Heartbeat(
+            node: node, time: now, agents: agents, uptimeSeconds: (now - started).secondsDouble,
+            eventsIn: s.subscriptions.reduce(0) { $0 + $1.delivered }, eventsOut: s.published, queueDepth: s.queueDepth,
+            drops: s.dropped, gaps: s.gaps, malformed: s.malformed, status: status)
+        try await publisher.publish(hb)
+    }
+
+    /// Beats until cancelled.
+    func run() async {
+        while !Task.isCancelled {
+            if status == "starting" { status = "up" }
+            try? await beat()
+            try? await Task.sleep(for: interval)
+        }
+    }
+}
+
+/// Watches every node's heartbeats: reports a node down when it has been silent for
+/// `missed` intervals (and up again when it beats), tells the orchestrator which voters
+/// cannot vote, and keeps `agora_node_up{node}`.
+actor NodeWatch {
+    let nodes: [String]
+    let voterNodes: [String: String]
+    let clock: any WallClock
+    let interval: Double
+    let missed: Double
+    let logger: Logger
+    let metrics: Metrics?
+    weak var orchestrator: OrchestratorAgent?
+    private var lastSeen: [String: Timestamp] = [:]
+    private(set) var down: Set<String> = []
+    private let subscription: Subscription
+
+    init(bus: any EventBus, nodes: [String], voterNodes: [String: String], clock: any WallClock, interval: Double = 1,
+         missed: Double = 3, logger: Logger, metrics: Metrics?, orchestrator: OrchestratorAgent?) async throws {
+        self.nodes = nodes
+        self.voterNodes = voterNodes
+        self.clock = clock
+        self.interval = interval
+        self.missed = missed
+        self.logger = logger
+        self.metrics = metrics
+        self.orchestrator = orchestrator
+        subscription = try await bus.subscribe(["system.heartbeat.*"], options: SubscriptionOptions(name: "node-watch", types: [.heartbeat]))
+    }
+
+    /// Nodes seen beating at least once.
+    var seen: Set<String> { Set(lastSeen.keys) }
+
+    func run() async {
+        let checker = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds((self?.interval ?? 1) / 2))
+                await self?.check()
+            }
+        }
+        for await e in subscription {
+            guard case .heartbeat(let h) = e.payload else { continue }
+            lastSeen[h.node] = clock.now()
+            metrics?.set("agora_node_up", ["node": h.node], h.status == "stopping" ? 0 : 1)
+            if down.remove(h.node) != nil {
+                logger.info("node \(h.node) is up again", ["node": h.node])
+                await updateOrchestrator()
+            }
+        }
+        checker.cancel()
+    }
+
+    /// Waits until every node has beaten once (backtests across nodes start only then).
+    func waitForAll(timeout: Double) async -> [String] {
+        let deadline = clock.now().seconds + timeout
+        while clock.now().seconds < deadline {
+            let missing = nodes.filter { lastSeen[$0] == nil }
+            if missing.isEmpty { return [] }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return nodes.filter { lastSeen[$0] == nil }
+    }
+
+    private func check() async {
+        let now = clock.now()
+        var changed = false
+        for node in nodes {
+            guard let seen = lastSeen[node], !down.contains(node) else { continue }
+            let silent = (now - seen).secondsDouble
+            if silent > missed * interval {
+                down.insert(node)
+                changed = true
+                logger.warning("node \(node) is down: no heartbeat for \(Fmt.fixed(silent, 1)) s", ["node": node])
+                metrics?.set("agora_node_up", ["node": node], 0)
+            }
+        }
+        if changed { await updateOrchestrator() }
+    }
+
+    private func updateOrchestrator() async {
+        let unavailable = Set(voterNodes.filter { down.contains($0.value) }.map(\.key))
+        try? await orchestrator?.setUnavailable(unavailable)
+    }
+}

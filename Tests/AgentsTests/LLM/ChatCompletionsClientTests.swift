@@ -1,0 +1,284 @@
+import Foundation
+import Testing
+@testable import Agents
+import Bus
+
+/// The client against a real HTTP server on loopback (`LoopbackHTTPServer`).
+@Suite struct ChatCompletionsClientTests {
+    static let schema = JSONSchema(name: "rating", schema: try! JSONValue(parsing: """
+        {"type":"object","properties":{"score":{"type":"number","minimum":-1,"maximum":1},"reason":{"type":"string"}},
+         "required":["score","reason"],"additionalProperties":false}
+        """))
+    static let request = ChatRequest(messages: [.system("Rate it."), .user("Apple beats estimates")], schema: schema)
+
+    static func config(_ server: LoopbackHTTPServer, retries: Int = 2, timeout: Double = 5, key: String? = nil) -> LLMConfig {
+        LLMConfig(baseURL: server.baseURL, model: "test-model", apiKeyEnv: key, timeoutSeconds: timeout,
+                  maxRetries: retries, backoffSeconds: 0.01, maxBackoffSeconds: 0.05)
+    }
+
+    @Test func sendsAStrictJSONSchemaRequestAndParsesTheAnswer() async throws {
+        let server = try LoopbackHTTPServer { _, _ in
+            .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":0.7,"reason":"beat"}"#))
+        }
+        let client = try ChatCompletionsClient(
+            config: Self.config(server, key: "AGORA_TEST_KEY"), environment: ["AGORA_TEST_KEY": "sk-secret-123"])
+        let answer = try await client.complete(Self.request).get()
+        #expect(answer.json?["score"]?.doubleValue == 0.7)
+        #expect(answer.cached == false && answer.attempts == 1)
+        let sent = try #require(server.requests.first)
+        #expect(sent.method == "POST" && sent.path == "/v1/chat/completions")
+        #expect(sent.headers["authorization"] == "Bearer sk-secret-123")
+        #expect(sent.headers["content-type"] == "application/json")
+        let body = try JSONValue(parsing: sent.body)
+        #expect(body["model"] == .string("test-model"))
+        #expect(body["temperature"] == .number(0))
+        #expect(body["messages"]?.arrayValue?.count == 2)
+        #expect(body["messages"]?.arrayValue?[1]["content"] == .string("Apple beats estimates"))
+        let format = try #require(body["response_format"])
+        #expect(format["type"] == .string("json_schema"))
+        #expect(format["json_schema"]?["strict"] == .bool(true))
+        #expect(format["json_schema"]?["name"] == .string("rating"))
+        #expect(format["json_schema"]?["schema"] == Self.schema.schema)
+        // The key appears in no configuration or statistics description.
+        #expect(!String(describing: client.config).contains("sk-secret"))
+    }
+
+    @Test func answersAreCachedAndCountedAsHits() async throws {
+        let server = try LoopbackHTTPServer { _, _ in
+            .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":-0.2,"reason":"meh"}"#))
+        }
+        let client = try ChatCompletionsClient(config: Self.config(server))
+        _ = try await client.complete(Self.request).get()
+        let again = try await client.complete(Self.request).get()
+        #expect(again.cached && again.json?["score"]?.doubleValue == -0.2)
+        #expect(client.cachedAnswer(Self.request)?.json?["score"]?.doubleValue == -0.2)
+        #expect(server.requests.count == 1)
+        let s = client.statistics
+        #expect(s.requests == 2 && s.cacheHits == 1 && s.succeeded == 2 && s.attempts == 1)
+    }
+
+    @Test func http500IsRetriedThenCounted() async throws {
+        let server = try LoopbackHTTPServer { _, _ in .http(status: 500, body: #"{"error":{"message":"boom"}}"#) }
+        let client = try ChatCompletionsClient(config: Self.config(server, retries: 2))
+        let result = await client.complete(Self.request)
+        guard case .failure(let f) = result else { Issue.record("expected a failure"); return }
+        #expect(f.kind == .httpServer && f.status == 500)
+        #expect(f.message == #"HTTP 500: {"error":{"message":"boom"}}"#)
+        #expect(server.requests.count == 3)
+        let s = client.statistics
+        #expect(s.attempts == 3 && s.retries == 2)
+        #expect(s.attemptFailures == [.httpServer: 3])
+        #expect(s.failures == [.httpServer: 1])
+    }
+
+    @Test func aRetryCanSucceed() async throws {
+        let server = try LoopbackHTTPServer { _, n in
+            n == 0 ? .http(status: 503, headers: [("Retry-After", "0")], body: "busy")
+                : .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":1,"reason":"ok"}"#))
+        }
+        let client = try ChatCompletionsClient(config: Self.config(server))
+        let answer = try await client.complete(Self.request).get()
+        #expect(answer.attempts == 2)
+        #expect(client.statistics.attemptFailures == [.httpServer: 1])
+        #expect(client.statistics.failures.isEmpty)
+    }
+
+    @Test(arguments: [
+        (429, LLMFailureKind.rateLimited, 3),
+        (401, LLMFailureKind.httpClient, 1),
+        (404, LLMFailureKind.httpClient, 1),
+        (408, LLMFailureKind.timeout, 3),
+    ])
+    func statusesAreClassifiedAndRetriedOnlyWhenThatMayHelp(status: Int, kind: LLMFailureKind, attempts: Int) async throws {
+        let server = try LoopbackHTTPServer { _, _ in .http(status: status, headers: [("Retry-After", "0")], body: "") }
+        let client = try ChatCompletionsClient(config: Self.config(server, retries: 2))
+        let result = await client.complete(Self.request)
+        guard case .failure(let f) = result else { Issue.record("expected a failure"); return }
+        #expect(f.kind == kind)
+        #expect(server.requests.count == attempts)
+        #expect(client.statistics.failures == [kind: 1])
+    }
+
+    @Test func theKeyNeverAppearsInFailures() async throws {
+        let server = try LoopbackHTTPServer { req, _ in
+            .http(status: 401, body: "invalid key: " + (req.headers["authorization"] ?? ""))
+        }
+        let client = try ChatCompletionsClient(config: Self.config(server, key: "K"), environment: ["K": "sk-live-abcdef"])
+        guard case .failure(let f) = await client.complete(Self.request) else { Issue.record("expected a failure"); return }
+        #expect(f.kind == .httpClient)
+        #expect(f.message == "HTTP 401: invalid key: Bearer [redacted]")
+    }
+
+    @Test func garbageIsAnInvalidResponse() async throws {
+        let server = try LoopbackHTTPServer { _, _ in .http(status: 200, body: "<html>hello</html>") }
+        let client = try ChatCompletionsClient(config: Self.config(server, retries: 1))
+        guard case .failure(let f) = await client.complete(Self.request) else { Issue.record("expected a failure"); return }
+        #expect(f.kind == .invalidResponse)
+        #expect(f.message.hasPrefix("the body is not JSON: "))
+        #expect(server.requests.count == 2)
+    }
+
+    @Test(arguments: [
+        (#"{"choices":[]}"#, "no \"choices\" in the answer"),
+        (#"{"choices":[{"message":{"content":null,"refusal":null}}]}"#, "\"choices[0].message.content\" is not a string"),
+        (#"{"error":{"message":"model overloaded"}}"#, "error in a 200 answer: model overloaded"),
+        (LoopbackHTTPServer.completion(#"{"score":0.1,"#, finish: "length"), "the answer was cut off at maxTokens (200)"),
+    ])
+    func malformedCompletionsAreInvalidResponses(body: String, message: String) async throws {
+        let server = try LoopbackHTTPServer { _, _ in .http(status: 200, body: body) }
+        let client = try ChatCompletionsClient(config: Self.config(server, retries: 0))
+        guard case .failure(let f) = await client.complete(Self.request) else { Issue.record("expected a failure"); return }
+        #expect(f.kind == .invalidResponse)
+        #expect(f.message == message)
+    }
+
+    @Test(arguments: [
+        (#"{"score":5,"reason":"x"}"#, "the answer does not match the schema rating: $.score: 5 is above the maximum 1"),
+        (#"{"score":0.5}"#, "the answer does not match the schema rating: $: missing property \"reason\""),
+        (#"{"score":"high","reason":"x"}"#, "the answer does not match the schema rating: $.score: expected number, found a string"),
+        (#"{"score":0.5,"reason":"x","mood":1}"#, "the answer does not match the schema rating: $: unexpected property \"mood\""),
+        ("I think it is positive", "the answer is not JSON: I think it is positive"),
+    ])
+    func offSchemaAnswersAreSchemaViolations(content: String, message: String) async throws {
+        let server = try LoopbackHTTPServer { _, _ in .http(status: 200, body: LoopbackHTTPServer.completion(content)) }
+        let client = try ChatCompletionsClient(config: Self.config(server, retries: 1))
+        guard case .failure(let f) = await client.complete(Self.request) else { Issue.record("expected a failure"); return }
+        #expect(f.kind == .schemaViolation)
+        #expect(f.message == message)
+        #expect(server.requests.count == 2)
+        #expect(client.statistics.attemptFailures == [.schemaViolation: 2])
+    }
+
+    @Test func fencedJSONFromLocalServersIsAccepted() async throws {
+        let server = try LoopbackHTTPServer { _, _ in
+            .http(status: 200, body: LoopbackHTTPServer.completion("```json\n{\"score\":0.25,\"reason\":\"ok\"}\n```"))
+        }
+        let client = try ChatCompletionsClient(config: Self.config(server))
+        #expect(try await client.complete(Self.request).get().json?["score"]?.doubleValue == 0.25)
+    }
+
+    @Test func refusalsAreNotRetried() async throws {
+        let server = try LoopbackHTTPServer { _, _ in
+            .http(status: 200, body: #"{"choices":[{"message":{"role":"assistant","content":null,"refusal":"I can't help with that."},"finish_reason":"stop"}]}"#)
+        }
+        let client = try ChatCompletionsClient(config: Self.config(server))
+        guard case .failure(let f) = await client.complete(Self.request) else { Issue.record("expected a failure"); return }
+        #expect(f.kind == .refused && f.message == "I can't help with that.")
+        #expect(server.requests.count == 1)
+    }
+
+    @Test func aSlowServerTimesOut() async throws {
+        let server = try LoopbackHTTPServer { _, _ in
+            .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":1,"reason":"late"}"#), delay: 5)
+        }
+        let client = try ChatCompletionsClient(config: Self.config(server, retries: 1, timeout: 0.2))
+        guard case .failure(let f) = await client.complete(Self.request) else { Issue.record("expected a failure"); return }
+        // Only our own deadline can produce this: the server would have answered, late.
+        #expect(f.kind == .timeout)
+        #expect(client.statistics.attemptFailures == [.timeout: 2])
+        server.stop()
+    }
+
+    @Test func hangUpsAndNonHTTPBytesAreTransportFailures() async throws {
+        for reply in [LoopbackHTTPServer.Reply.hangUp, .raw("SSH-2.0-OpenSSH\r\n\r\n")] {
+            let server = try LoopbackHTTPServer { _, _ in reply }
+            let client = try ChatCompletionsClient(config: Self.config(server, retries: 0))
+            guard case .failure(let f) = await client.complete(Self.request) else { Issue.record("expected a failure"); return }
+            #expect(f.kind == .transport, "\(f)")
+            #expect(client.statistics.failed == 1)
+        }
+    }
+
+    @Test func aClosedPortIsATransportFailure() async throws {
+        let server = try LoopbackHTTPServer { _, _ in .hangUp }
+        let config = Self.config(server, retries: 1)
+        server.stop()
+        let client = try ChatCompletionsClient(config: config)
+        guard case .failure(let f) = await client.complete(Self.request) else { Issue.record("expected a failure"); return }
+        #expect(f.kind == .transport)
+        #expect(client.statistics.attemptFailures == [.transport: 2])
+    }
+
+    @Test func aMissingKeySendsNothing() async throws {
+        let server = try LoopbackHTTPServer { _, _ in .http(status: 200, body: LoopbackHTTPServer.completion("{}")) }
+        let client = try ChatCompletionsClient(config: Self.config(server, key: "AGORA_UNSET_KEY"), environment: [:])
+        #expect(client.keyProblem == "the environment variable AGORA_UNSET_KEY (llm.apiKeyEnv) is not set")
+        guard case .failure(let f) = await client.complete(Self.request) else { Issue.record("expected a failure"); return }
+        #expect(f.kind == .missingAPIKey)
+        #expect(server.requests.isEmpty)
+        #expect(client.statistics.failures == [.missingAPIKey: 1] && client.statistics.attempts == 0)
+    }
+
+    @Test func concurrencyIsLimited() async throws {
+        let server = try LoopbackHTTPServer { req, _ in
+            .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":0,"reason":"x"}"#), delay: 0.15)
+        }
+        var config = Self.config(server)
+        config.maxConcurrent = 2
+        let client = try ChatCompletionsClient(config: config)
+        await withTaskGroup(of: Void.self) { g in
+            for i in 0..<6 {
+                g.addTask {
+                    let r = ChatRequest(messages: [.user("headline \(i)")], schema: Self.schema)
+                    _ = await client.complete(r)
+                }
+            }
+        }
+        #expect(server.requests.count == 6)
+        #expect(server.maxConcurrent <= 2)
+        #expect(client.statistics.succeeded == 6)
+    }
+
+    @Test func theCacheFileServesLaterRuns() async throws {
+        let dir = TempDir()
+        let file = dir.path + "/llm-cache.jsonl"
+        let server = try LoopbackHTTPServer { _, _ in
+            .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":0.4,"reason":"ok"}"#))
+        }
+        var config = Self.config(server)
+        config.cacheFile = file
+        let first = try ChatCompletionsClient(config: config)
+        _ = try await first.complete(Self.request).get()
+        let second = try ChatCompletionsClient(config: config)
+        let answer = try await second.complete(Self.request).get()
+        #expect(answer.cached && answer.json?["score"]?.doubleValue == 0.4)
+        #expect(server.requests.count == 1)
+        // A damaged cache file is reported with its line.
+        try "{\"key\":1}\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(throws: InputError(file: file, line: 1, field: "key", "missing or not a string")) {
+            try ChatCompletionsClient(config: config)
+        }
+    }
+
+    @Test func unusableSettingsAreListed() throws {
+        var c = LLMConfig(baseURL: "ftp://x", model: " ", timeoutSeconds: 0, maxRetries: 11, maxConcurrent: 0)
+        #expect(throws: LLMConfigError(problems: [
+            "baseURL: expected http://HOST[:PORT]/PATH or https://…, got \"ftp://x\"",
+            "model: empty",
+            "timeoutSeconds: expected 0 < s ≤ 600, got 0.0",
+            "maxRetries: expected 0…10, got 11",
+            "maxConcurrent: expected 1…256, got 0",
+        ])) { try ChatCompletionsClient(config: c) }
+        c = LLMConfig(baseURL: "https://api.openai.com/v1/", model: "gpt-4o-mini")
+        #expect(c.problems().isEmpty)
+        #expect(c.endpoint == "https://api.openai.com/v1/chat/completions")
+    }
+
+    @Test func configDecodesWithDefaults() throws {
+        let c = try JSONDecoder().decode(LLMConfig.self, from: Data(#"{"baseURL":"http://127.0.0.1:11434/v1","model":"llama3.1:8b","maxRetries":1}"#.utf8))
+        #expect(c == LLMConfig(baseURL: "http://127.0.0.1:11434/v1", model: "llama3.1:8b", maxRetries: 1))
+        #expect(c.seed == 0 && c.timeoutSeconds == 10 && c.maxConcurrent == 4)
+    }
+
+    @Test func backoffGrowsAndIsCapped() throws {
+        let c = LLMConfig(baseURL: "http://127.0.0.1:1/v1", model: "m", backoffSeconds: 0.5, maxBackoffSeconds: 3)
+        let client = try ChatCompletionsClient(config: c)
+        for attempt in 1...6 {
+            let d = client.backoff(attempt: attempt, retryAfter: nil)
+            let base = min(3, 0.5 * Double(1 << (attempt - 1)))
+            #expect(d >= base * 0.5 && d <= min(3, base * 1.5), "attempt \(attempt): \(d)")
+        }
+        #expect(client.backoff(attempt: 1, retryAfter: 2) == 2)
+        #expect(client.backoff(attempt: 1, retryAfter: 30) == 3)
+    }
+}

@@ -1,0 +1,167 @@
+import Testing
+@testable import Agents
+import Bus
+
+func order(_ side: Side = .buy, qty: Double? = 100, notional: Double? = nil, intent: OrderIntent = .entry, symbol: String = "AAPL", time: Int64 = 0) -> OrderRequest {
+    OrderRequest(orderId: "o-1", symbol: symbol, time: Timestamp(seconds: 1_700_000_000 + time), side: side, type: .market, intent: intent,
+                 quantity: qty, notional: notional, referencePrice: 100, reason: "test")
+}
+
+func codes(_ v: RiskVerdict) -> [String] {
+    if case .denied(let r) = v { return r.map(\.code) }
+    return []
+}
+
+@Suite struct PreTradeCheckTests {
+    let ledger = Ledger(cash: 100_000)
+
+    @Test func withinLimitsIsApprovedUnchanged() {
+        let v = PreTradeCheck.check(order(qty: 50), price: 100, limits: RiskLimits(), context: .init(ledger: ledger))
+        #expect(v == .approved(order(qty: 50), adjustments: []))
+    }
+
+    @Test func maxPositionAdjustsOrDenies() {
+        var limits = RiskLimits(minCashReservePct: nil)
+        guard case .approved(let o, let notes) = PreTradeCheck.check(order(qty: 500), price: 100, limits: limits, context: .init(ledger: ledger)) else {
+            Issue.record("expected an approval")
+            return
+        }
+        #expect(o.quantity == 100)
+        #expect(notes == ["max_position_pct: 500 → 100 shares (position would be 50% of equity, limit 10%)"])
+        limits.adjustOrders = false
+        let v = PreTradeCheck.check(order(qty: 500), price: 100, limits: limits, context: .init(ledger: ledger))
+        guard case .denied(let reasons) = v else {
+            Issue.record("expected a denial")
+            return
+        }
+        #expect(reasons.map(\.code) == ["max_position_pct"])
+        #expect(reasons[0].value == 0.5 && reasons[0].limit == 0.1)
+    }
+
+    @Test func cashAndReserve() {
+        var l = Ledger(cash: 10_000)
+        _ = l.apply(fill(.buy, 10, 100, symbol: "XOM"))
+        let limits = RiskLimits(maxPositionPct: nil, maxSectorPct: nil, minCashReservePct: 0.1, adjustOrders: false)
+        // Cash 9,000, equity 10,000: reserve 1,000 → at most 80 shares at 100.
+        #expect(codes(PreTradeCheck.check(order(qty: 81), price: 100, limits: limits, context: .init(ledger: l))) == ["min_cash_reserve"])
+        #expect(codes(PreTradeCheck.check(order(qty: 95), price: 100, limits: limits, context: .init(ledger: l))) == ["insufficient_cash", "min_cash_reserve"])
+        if case .approved = PreTradeCheck.check(order(qty: 80), price: 100, limits: limits, context: .init(ledger: l)) {} else { Issue.record("80 shares fit") }
+    }
+
+    @Test func allInNotionalIsCutToTheReserve() {
+        let limits = RiskLimits(maxPositionPct: nil, maxSectorPct: nil, minCashReservePct: 0.1)
+        guard case .approved(let o, let notes) = PreTradeCheck.check(order(qty: nil, notional: 100_000), price: 100, limits: limits, context: .init(ledger: ledger)) else {
+            Issue.record("expected an approval")
+            return
+        }
+        #expect(o.quantity == 900 && o.notional == nil)
+        #expect(notes.count == 1 && notes[0].hasPrefix("min_cash_reserve: 999 → 900 shares"))
+        // With every limit off, all-in passes unchanged.
+        #expect(PreTradeCheck.check(order(qty: nil, notional: 100_000), price: 100, limits: .none, context: .init(ledger: ledger)) == .approved(order(qty: nil, notional: 100_000), adjustments: []))
+    }
+
+    @Test func sectorPositionsCorrelationRateAndHalt() {
+        var l = Ledger(cash: 100_000)
+        _ = l.apply(fill(.buy, 250, 100, symbol: "MSFT"))
+        let limits = RiskLimits(maxPositionPct: nil, maxSectorPct: 0.3, maxPositions: 1, minCashReservePct: nil, maxCorrelation: 0.7, maxOrdersPerMinute: 2, adjustOrders: false)
+        let ctx = PreTradeCheck.Context(
+            ledger: l, sectors: ["AAPL": "tech", "MSFT": "tech"], correlations: ["MSFT": 0.85],
+            recentApprovals: [Timestamp(seconds: 1_700_000_000 - 30), Timestamp(seconds: 1_700_000_000 - 10)], halt: "drawdown 20% ≥ 20%: circuit breaker")
+        #expect(codes(PreTradeCheck.check(order(qty: 60), price: 100, limits: limits, context: ctx)) ==
+                ["trading_halted", "max_orders_per_minute", "max_positions", "max_correlation", "max_sector_pct"])
+    }
+
+    @Test func exitsAreNeverBlocked() {
+        var l = Ledger(cash: 100_000)
+        _ = l.apply(fill(.buy, 250, 100))
+        let ctx = PreTradeCheck.Context(ledger: l, recentApprovals: Array(repeating: Timestamp(seconds: 1_700_000_000), count: 99), halt: "halted")
+        #expect(PreTradeCheck.check(order(.sell, qty: 250, intent: .exit), price: 100, limits: RiskLimits(), context: ctx) == .approved(order(.sell, qty: 250, intent: .exit), adjustments: []))
+        guard case .approved(let o, _) = PreTradeCheck.check(order(.sell, qty: 400, intent: .exit), price: 100, limits: RiskLimits(), context: ctx) else {
+            Issue.record("expected approval")
+            return
+        }
+        #expect(o.quantity == 250)
+        #expect(codes(PreTradeCheck.check(order(.sell, qty: 1, intent: .exit, symbol: "XOM"), price: 100, limits: RiskLimits(), context: ctx)) == ["no_position"])
+    }
+}
+
+@Suite struct RiskMonitorTests {
+    func bar(_ close: Double, day: Int64, symbol: String = "AAPL") -> Bar {
+        Bar(symbol: symbol, time: Timestamp(seconds: 1_700_006_400 + day * 86_400), open: close, high: close, low: close, close: close, volume: 1)
+    }
+
+    @Test func stopLossAndTakeProfit() {
+        var m = RiskMonitor(limits: RiskLimits(dailyLossPct: nil, maxDrawdownPct: nil, resumeDrawdownPct: nil), cash: 100_000)
+        m.onFill(fill(.buy, 100, 100))
+        #expect(m.onBar(bar(96, day: 1)).vote.exit == nil)
+        let sl = m.onBar(bar(95, day: 2)).vote.exit
+        #expect(sl == "stop-loss: close 95 is 5% against the average cost 100 (limit 5%)")
+        #expect(m.onBar(bar(110, day: 3)).vote.exit?.hasPrefix("take-profit: close 110 is 10% beyond") == true)
+    }
+
+    @Test func dailyLossHaltsUntilTheNextDay() {
+        var m = RiskMonitor(limits: RiskLimits(stopLossPct: nil, dailyLossPct: 0.03, maxDrawdownPct: nil, resumeDrawdownPct: nil), cash: 100_000)
+        m.onFill(fill(.buy, 1000, 100))
+        _ = m.onBar(bar(100, day: 0))
+        let a = m.onBar(bar(96.9, day: 1))
+        guard case .halt(let h)? = a.transitions.first else {
+            Issue.record("expected a halt")
+            return
+        }
+        #expect(h.code == "daily_loss_limit")
+        #expect(a.vote.veto != nil)
+        let next = m.onBar(bar(96, day: 2))
+        #expect(next.transitions == [.resume(Resume(time: bar(96, day: 2).time, reason: "new trading day", by: "risk"))])
+        #expect(next.vote.veto == nil)
+    }
+
+    @Test func circuitBreakerHaltsAndResumesUnderTheResumeLevel() {
+        var m = RiskMonitor(limits: RiskLimits(stopLossPct: nil, dailyLossPct: nil, maxDrawdownPct: 0.2, resumeDrawdownPct: 0.15, haltCooldownBars: nil), cash: 100_000)
+        m.onFill(fill(.buy, 1000, 100))
+        _ = m.onBar(bar(100, day: 0))
+        let halt = m.onBar(bar(79, day: 1))
+        #expect(halt.transitions.count == 1)
+        if case .halt(let h) = halt.transitions[0] { #expect(h.code == "max_drawdown" && abs((h.value ?? 0) - 0.21) < 1e-12 && h.limit == 0.2) }
+        #expect(m.onBar(bar(84, day: 2)).transitions.isEmpty) // 16% still ≥ 15%
+        #expect(m.haltReason != nil)
+        let resume = m.onBar(bar(86, day: 3))
+        #expect(resume.transitions.count == 1)
+        #expect(m.haltReason == nil)
+    }
+
+    @Test func cooldownResumesAFlatBookAndResetsThePeak() {
+        var m = RiskMonitor(limits: RiskLimits(stopLossPct: nil, dailyLossPct: nil, maxDrawdownPct: 0.2, resumeDrawdownPct: 0.15, haltCooldownBars: 3), cash: 100_000)
+        m.onFill(fill(.buy, 1000, 100))
+        _ = m.onBar(bar(100, day: 0))
+        _ = m.onBar(bar(75, day: 1))
+        m.onFill(fill(.sell, 1000, 75, intent: .exit))
+        #expect(m.onBar(bar(75, day: 2)).transitions.isEmpty)
+        #expect(m.onBar(bar(75, day: 3)).transitions.isEmpty)
+        let r = m.onBar(bar(75, day: 4))
+        #expect(r.transitions.count == 1)
+        #expect(m.drawdown == 0)
+    }
+
+    @Test func manualResumeLiftsTheBreaker() {
+        var m = RiskMonitor(limits: RiskLimits(maxDrawdownPct: 0.2, haltCooldownBars: nil), cash: 100_000)
+        m.onFill(fill(.buy, 1000, 100))
+        _ = m.onBar(bar(100, day: 0))
+        _ = m.onBar(bar(70, day: 1))
+        #expect(m.haltReason != nil)
+        #expect(m.resume(at: .epoch, reason: "ops", by: "cli") != nil)
+        #expect(m.haltReason == nil)
+        #expect(m.resume(at: .epoch, reason: "again", by: "cli") == nil)
+    }
+
+    @Test func pearsonCorrelation() {
+        #expect(abs(RiskMonitor.pearson([1, 2, 3, 4], [2, 4, 6, 8])! - 1) < 1e-12)
+        #expect(abs(RiskMonitor.pearson([1, 2, 3, 4], [8, 6, 4, 2])! + 1) < 1e-12)
+        #expect(RiskMonitor.pearson([1, 1, 1], [1, 2, 3]) == nil)
+    }
+
+    @Test func limitsValidate() {
+        #expect(RiskLimits().problems().isEmpty)
+        #expect(RiskLimits(maxPositionPct: 1.5).problems() == ["maxPositionPct 1.5 must be in (0, 1] (or null to switch it off)"])
+        #expect(RiskLimits(maxDrawdownPct: 0.1, resumeDrawdownPct: 0.15).problems() == ["resumeDrawdownPct 0.15 must be below maxDrawdownPct 0.1"])
+    }
+}
