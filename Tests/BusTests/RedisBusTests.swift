@@ -80,6 +80,7 @@ import Testing
 
         let lines = log.matching("malformed message")
         #expect(lines.count == RedisBusTests.badMessages.count, "one line per channel: \(lines)")
+        #expect(log.records.filter { $0.message.hasPrefix("malformed") }.allSatisfy { $0.level == "warning" })
         for bad in RedisBusTests.badMessages {
             let expected = try #require(expectedError(bad.bytes))
             #expect(expected.description.hasPrefix(bad.reason), "\(bad.name): \(expected)")

@@ -66,15 +66,24 @@ enum RedisTestEnvironment {
     static func bus(_ tag: String = "t", log: LogCollector? = nil, configure: (inout RedisConfiguration) -> Void = { _ in }) async throws -> RedisBus {
         var config = try sharedConfiguration(tag)
         configure(&config)
-        return try await RedisBus.connect(config, log: log?.logger ?? RedisBus.standardErrorLog)
+        return try await RedisBus.connect(config, logger: log?.logger ?? Logger(label: "bus.redis"))
     }
 }
 
-/// Collects what a bus logs, for assertions on exact messages.
+/// Collects what a bus logs (through a capturing `LogSink`), for assertions on exact messages.
 final class LogCollector: Sendable {
-    private let lines = Mutex<[String]>([])
-    var logger: RedisLogger { { [self] line in lines.withLock { $0.append(line) } } }
-    var all: [String] { lines.withLock { $0 } }
+    /// JSON records, captured and not written anywhere (fd -1).
+    let sink = LogSink(fd: -1, format: .json, level: .debug, capture: true)
+    var logger: Logger { Logger(label: "bus.redis", sink: sink) }
+
+    /// Each record's (level, message).
+    var records: [(level: String, message: String)] {
+        (sink.lines ?? []).compactMap { line in
+            guard let v = try? JSONValue(parsing: line), let level = v["level"]?.stringValue, let msg = v["msg"]?.stringValue else { return nil }
+            return (level, msg)
+        }
+    }
+    var all: [String] { records.map(\.message) }
     func matching(_ fragment: String) -> [String] { all.filter { $0.contains(fragment) } }
 }
 

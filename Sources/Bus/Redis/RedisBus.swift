@@ -20,7 +20,7 @@ public final class RedisBus: EventBus {
     public let configuration: RedisConfiguration
     let writer: RedisWriter
     let reader: RedisReader
-    private let log: RedisLogger
+    private let log: Logger
 
     private struct State {
         var closed = false
@@ -29,7 +29,7 @@ public final class RedisBus: EventBus {
     }
     private let state = Mutex(State())
 
-    private init(configuration: RedisConfiguration, writer: RedisWriter, reader: RedisReader, log: @escaping RedisLogger) {
+    private init(configuration: RedisConfiguration, writer: RedisWriter, reader: RedisReader, log: Logger) {
         self.configuration = configuration
         self.writer = writer
         self.reader = reader
@@ -42,12 +42,14 @@ public final class RedisBus: EventBus {
     /// when the server cannot be reached (`.disconnected`) or refuses the credentials or
     /// database (`.refused`); the message names the server and the reason.
     /// - Parameters:
-    ///   - log: where connection changes and malformed messages are reported.
+    ///   - logger: where lost connections and reconnections (warning, notice), malformed
+    ///     messages (warning, once per channel) and refused commands (error) are reported.
     ///   - clock: the wall clock stamped on received messages that carry no `published` time.
     public static func connect(
-        _ configuration: RedisConfiguration, log: @escaping RedisLogger = RedisBus.standardErrorLog,
+        _ configuration: RedisConfiguration, logger: Logger = Logger(label: "bus.redis"),
         clock: any WallClock = SystemClock()
     ) async throws -> RedisBus {
+        let log = logger
         try configuration.validate()
         let writer = RedisWriter(config: configuration, log: log)
         let reader = RedisReader(config: configuration, log: log, clock: clock)
@@ -60,8 +62,8 @@ public final class RedisBus: EventBus {
     }
 
     /// Connects to `url` (`redis://[user:password@]host:port[/db]`) with default settings.
-    public static func connect(url: String, prefix: String = "", log: @escaping RedisLogger = RedisBus.standardErrorLog) async throws -> RedisBus {
-        try await connect(RedisConfiguration(url: url, prefix: prefix), log: log)
+    public static func connect(url: String, prefix: String = "", logger: Logger = Logger(label: "bus.redis")) async throws -> RedisBus {
+        try await connect(RedisConfiguration(url: url, prefix: prefix), logger: logger)
     }
 
     deinit {
@@ -117,7 +119,7 @@ public final class RedisBus: EventBus {
         if alreadyClosed { return }
         let timeout = configuration.shutdownTimeout
         let sent = await writer.closeAndDrain(timeout: timeout)
-        if !sent { log("shutdown: not every accepted event reached \(configuration.url)") }
+        if !sent { log.error("shutdown: not every accepted event reached \(configuration.url)") }
         let hasSubscribers = state.withLock { !$0.mailboxes.isEmpty }
         if hasSubscribers { _ = await reader.fence(timeout: timeout) }
         let all = state.withLock { Array($0.mailboxes.values) }

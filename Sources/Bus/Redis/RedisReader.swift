@@ -107,14 +107,14 @@ final class RedisReader: @unchecked Sendable {
     }
 
     let config: RedisConfiguration
-    private let log: RedisLogger
+    private let log: Logger
     private let prefix: [UInt8]
     private let wake = WakePipe()
     private let parker = ThreadParker()
     private let clock: any WallClock
     let inbox = Mutex(Inbox())
 
-    init(config: RedisConfiguration, log: @escaping RedisLogger, clock: any WallClock) {
+    init(config: RedisConfiguration, log: Logger, clock: any WallClock) {
         self.config = config
         self.log = log
         self.prefix = Array(config.prefix.utf8)
@@ -238,7 +238,7 @@ final class RedisReader: @unchecked Sendable {
                     }
                     if !first.complete(nil) {
                         let down = Double(Monotonic.nanoseconds() - downSince) / 1e9
-                        log("subscriber reconnected to \(config.url) after \(formatSeconds(down)) (\(failures) failed attempt\(failures == 1 ? "" : "s")); resubscribed \(n) pattern\(n == 1 ? "" : "s")")
+                        log.log(.notice, "subscriber reconnected to \(config.url) after \(formatSeconds(down)) (\(failures) failed attempt\(failures == 1 ? "" : "s")); resubscribed \(n) pattern\(n == 1 ? "" : "s")")
                     }
                     backoff.reset()
                     failures = 0
@@ -255,7 +255,7 @@ final class RedisReader: @unchecked Sendable {
                     }
                     failures += 1
                     if error.message != lastLogged {
-                        log("subscriber cannot reconnect: \(error.message); retrying every ≤ \(formatSeconds(config.reconnectMaxDelay))")
+                        log.warning("subscriber cannot reconnect: \(error.message); retrying every ≤ \(formatSeconds(config.reconnectMaxDelay))")
                         lastLogged = error.message
                     }
                     failWaitersWhileDisconnected()
@@ -375,20 +375,20 @@ final class RedisReader: @unchecked Sendable {
     /// A reply to one of our commands (replies come in the order the commands were sent).
     private func answered(error: String?) {
         guard let e = popExpected() else {
-            if let error { log("unexpected error from \(config.url) on the subscriber connection: \(error)") }
+            if let error { log.warning("unexpected error from \(config.url) on the subscriber connection: \(error)") }
             return
         }
         switch e {
         case .psubscribe(let record, let generation):
             if let error {
                 record.failure = error
-                log("PSUBSCRIBE \(record.text) refused: \(error)")
+                log.error("PSUBSCRIBE \(record.text) refused: \(error)")
             } else if generation == record.generation {
                 record.confirmed = generation
             }
             settleAdds()
         case .punsubscribe:
-            if let error { log("PUNSUBSCRIBE refused: \(error)") }
+            if let error { log.warning("PUNSUBSCRIBE refused: \(error)") }
         case .ping(let waiters):
             flush()
             for w in waiters { w.complete(error == nil) }
@@ -514,7 +514,7 @@ final class RedisReader: @unchecked Sendable {
 
     private func disconnected(_ why: String, _ downSince: inout UInt64) {
         flush()
-        log("subscriber connection to \(config.url) lost: \(why); reconnecting (events published meanwhile are missed and counted as gaps)")
+        log.warning("subscriber connection to \(config.url) lost: \(why); reconnecting (events published meanwhile are missed and counted as gaps)")
         conn = nil
         downSince = Monotonic.nanoseconds()
         inbox.withLock {
@@ -596,7 +596,9 @@ final class RedisReader: @unchecked Sendable {
             let error = currentError ?? WireError("undecodable")
             if loggedChannels.count < 100_000, loggedChannels.insert(Array(channel)).inserted {
                 let name = String(decoding: channel, as: UTF8.self)
-                log("malformed message on channel \"\(name)\" dropped: \(error) (further malformed messages on this channel are counted, not logged)")
+                log.warning(
+                    "malformed message on channel \"\(name)\" dropped: \(error) (further malformed messages on this channel are counted, not logged)",
+                    ["channel": name, "error": error.description])
             }
             for (route, index) in record.routes {
                 if index > 0 && route.matchedEarlier(lastTopic, before: index) { continue }

@@ -75,28 +75,6 @@ enum RedisWire {
     }
 }
 
-/// Where the Redis transport reports what an operator should see: lost connections,
-/// reconnections, malformed messages (once per channel), refused publishes.
-public typealias RedisLogger = @Sendable (String) -> Void
-
-extension RedisBus {
-    /// Writes each line to standard error, prefixed `agora: redis: `.
-    public static let standardErrorLog: RedisLogger = { line in
-        var text = "agora: redis: " + line + "\n"
-        text.withUTF8 { u in
-            var off = 0
-            while off < u.count {
-                let n = write(2, u.baseAddress! + off, u.count - off)
-                if n <= 0 {
-                    if n < 0 && errno == EINTR { continue }
-                    return
-                }
-                off += n
-            }
-        }
-    }
-}
-
 /// Capped exponential backoff with ±20 % jitter (so that many clients do not reconnect
 /// in lock-step after a restart).
 struct Backoff {

@@ -43,7 +43,7 @@ final class RedisWriter: @unchecked Sendable {
     }
 
     let config: RedisConfiguration
-    private let log: RedisLogger
+    private let log: Logger
     private let prefix: [UInt8]
     private let wake = WakePipe()
     private let lock = PthreadLock()
@@ -70,7 +70,7 @@ final class RedisWriter: @unchecked Sendable {
     private var drained: [OneShot<Bool>] = []
     private var stats = Statistics()
 
-    init(config: RedisConfiguration, log: @escaping RedisLogger) {
+    init(config: RedisConfiguration, log: Logger) {
         self.config = config
         self.log = log
         self.prefix = Array(config.prefix.utf8)
@@ -271,7 +271,7 @@ final class RedisWriter: @unchecked Sendable {
                     } else {
                         lock.withLock { stats.reconnects &+= 1 }
                         let down = Double(Monotonic.nanoseconds() - downSince) / 1e9
-                        log("publisher reconnected to \(config.url) after \(formatSeconds(down)) (\(failures) failed attempt\(failures == 1 ? "" : "s"))")
+                        log.log(.notice, "publisher reconnected to \(config.url) after \(formatSeconds(down)) (\(failures) failed attempt\(failures == 1 ? "" : "s"))")
                     }
                     backoff.reset()
                     failures = 0
@@ -282,7 +282,7 @@ final class RedisWriter: @unchecked Sendable {
                     if first.complete(error) { return }
                     failures += 1
                     if error.message != lastLogged {
-                        log("publisher cannot reconnect: \(error.message); retrying every ≤ \(formatSeconds(config.reconnectMaxDelay))")
+                        log.warning("publisher cannot reconnect: \(error.message); retrying every ≤ \(formatSeconds(config.reconnectMaxDelay))")
                         lastLogged = error.message
                     }
                     let pause = backoff.next()
@@ -323,7 +323,7 @@ final class RedisWriter: @unchecked Sendable {
                         while c.bufferedReply(failed: &failed) != nil {}
                     } else if !woken && Monotonic.nanoseconds() - lastUse >= interval {
                         if c.append(["PING"]) && c.awaitReply() {
-                            if replies.kind == .error { log("publisher health check: PING answered \(replies.text)") }
+                            if replies.kind == .error { log.warning("publisher health check: PING answered \(replies.text)") }
                             lastUse = Monotonic.nanoseconds()
                         } else {
                             lostConnection("no answer to a health-check PING (\(c.errorText))", &conn, &downSince)
@@ -354,7 +354,7 @@ final class RedisWriter: @unchecked Sendable {
                     if replies.kind == .error {
                         refused += 1
                         if replies.text != lastLogged {
-                            log("Redis refused a PUBLISH: \(replies.text) (further identical errors are counted, not logged)")
+                            log.error("Redis refused a PUBLISH: \(replies.text) (further identical errors are counted, not logged)")
                             lastLogged = replies.text
                         }
                     } else {
@@ -381,7 +381,7 @@ final class RedisWriter: @unchecked Sendable {
             batchCount = 0
             if !ok {
                 if lost > 0 {
-                    log("publisher connection failed with \(lost) event\(lost == 1 ? "" : "s") unacknowledged (they may be lost; subscribers count gaps)")
+                    log.warning("publisher connection failed with \(lost) event\(lost == 1 ? "" : "s") unacknowledged (they may be lost; subscribers count gaps)")
                 }
                 lostConnection(c.errorText, &conn, &downSince)
             }
@@ -401,14 +401,14 @@ final class RedisWriter: @unchecked Sendable {
             drained = []
             return (n, w, d)
         }
-        if left > 0 { log("shutdown: \(left) event\(left == 1 ? "" : "s") could not be sent to \(config.url) and were dropped") }
+        if left > 0 { log.error("shutdown: \(left) event\(left == 1 ? "" : "s") could not be sent to \(config.url) and were dropped") }
         for w in waiting { w.continuation.resume(returning: .closed) }
         for d in done { d.complete(left == 0) }
         conn = nil
     }
 
     private func lostConnection(_ why: String, _ conn: inout RedisConnection?, _ downSince: inout UInt64) {
-        log("publisher connection to \(config.url) lost: \(why); reconnecting")
+        log.warning("publisher connection to \(config.url) lost: \(why); reconnecting")
         conn = nil
         downSince = Monotonic.nanoseconds()
         setConnected(false, error: why)

@@ -1,3 +1,4 @@
+import Agents
 import Bus
 import Foundation
 import Synchronization
