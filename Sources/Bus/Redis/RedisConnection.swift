@@ -73,6 +73,9 @@ enum RedisValue: Equatable, Sendable {
 final class RedisConnection {
     let context: UnsafeMutablePointer<redisContext>
     let url: RedisURL
+    /// Set once replies are built by custom functions (RedisPushParser.swift): from then on
+    /// the pointers hiredis returns are not `redisReply`s and must not be read as such.
+    var customReplies = false
 
     private init(context: UnsafeMutablePointer<redisContext>, url: RedisURL) {
         self.context = context
@@ -201,6 +204,7 @@ final class RedisConnection {
 
     /// Flushes, then waits for the next reply (bounded by the read timeout). Nil on error.
     func readReply() -> UnsafeMutablePointer<redisReply>? {
+        precondition(!customReplies, "this connection's replies are built by custom functions")
         var raw: UnsafeMutableRawPointer?
         guard redisGetReply(context, &raw) == REDIS_OK, let raw else { return nil }
         return raw.assumingMemoryBound(to: redisReply.self)

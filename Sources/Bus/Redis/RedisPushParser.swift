@@ -79,6 +79,7 @@ extension RedisReader {
         let reader = conn.context.pointee.reader!
         reader.pointee.fn = pushReplyFunctions
         reader.pointee.privdata = Unmanaged.passUnretained(self).toOpaque()
+        conn.customReplies = true
     }
 
     @inline(__always)
@@ -129,6 +130,7 @@ final class ReplyTally {
         let reader = conn.context.pointee.reader!
         reader.pointee.fn = tallyReplyFunctions
         reader.pointee.privdata = Unmanaged.passUnretained(self).toOpaque()
+        conn.customReplies = true
     }
 }
 
