@@ -66,6 +66,11 @@ final class RedisWriter: @unchecked Sendable {
     /// Set by shutdown: give up on what cannot be sent after this (monotonic ns).
     private var deadline: UInt64 = .max
     private var sleeping = false
+    /// The connection's socket while the writer thread sleeps with nothing queued and nothing
+    /// unacknowledged: `publish` may then write one command itself (-1 otherwise).
+    private var directFD: Int32 = -1
+    /// Commands `publish` wrote itself whose replies the writer has not read yet (0 or 1).
+    private var direct = 0
     private var inFlight = 0
     private var drained: [OneShot<Bool>] = []
     private var stats = Statistics()
@@ -137,10 +142,33 @@ final class RedisWriter: @unchecked Sendable {
         RedisWire.appendPublish(prefix: prefix, topic: e.topic, message: json.view, to: pending)
         pendingCount += 1
         stats.accepted &+= 1
+        if directFD >= 0 && direct == 0 && pendingCount == 1 {
+            // The writer sleeps with nothing in flight: write this one command at once and
+            // spare the event a thread wake-up. `send` does not block (MSG_DONTWAIT); what it
+            // cannot write at once stays queued for the writer, which is woken for it.
+            let n = send(directFD, pending.base, pending.count, RedisWriter.sendFlags)
+            if n == pending.count {
+                pending.count = 0
+                pendingCount = 0
+                direct = 1
+                return .queued(wake: false)
+            }
+            directFD = -1
+            if n > 0 {
+                (pending.base).update(from: pending.base + n, count: pending.count - n)
+                pending.count -= n
+            }
+        }
         let w = sleeping
         sleeping = false
         return .queued(wake: w)
     }
+
+    #if os(Linux)
+    static let sendFlags = Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)
+    #else
+    static let sendFlags = Int32(MSG_DONTWAIT)
+    #endif
 
     /// Suspends until the writer takes a batch (or the queue closes). Returns an error to throw.
     nonisolated(nonsending) private func waitForRoom() async -> BusError? {
@@ -203,7 +231,7 @@ final class RedisWriter: @unchecked Sendable {
         let released: [Waiter] = lock.withLock {
             closed = true
             deadline = Monotonic.nanoseconds() &+ UInt64(max(0, timeout) * 1e9)
-            if pendingCount == 0 && inFlight == 0 {
+            if pendingCount == 0 && inFlight == 0 && direct == 0 {
                 done.complete(true)
             } else {
                 drained.append(done)
@@ -248,6 +276,7 @@ final class RedisWriter: @unchecked Sendable {
         var backoff = Backoff(initial: config.reconnectInitialDelay, maximum: config.reconnectMaxDelay)
         var batch = ByteBuffer(capacity: 1 << 16)
         var batchCount = 0
+        var earlier = 0
         var lastUse = Monotonic.nanoseconds()
         var downSince: UInt64 = 0
         var lastLogged = ""
@@ -299,29 +328,53 @@ final class RedisWriter: @unchecked Sendable {
                 lock.lock()
                 if pendingCount == 0 {
                     if closed {
-                        let d = drained
-                        drained = []
-                        let exit = stopping
-                        lock.unlock()
-                        for w in d { w.complete(true) }
-                        if exit { break loop }
+                        if direct == 0 {
+                            let d = drained
+                            drained = []
+                            let exit = stopping
+                            lock.unlock()
+                            for w in d { w.complete(true) }
+                            if exit { break loop }
+                        } else {
+                            let late = Monotonic.nanoseconds() >= deadline
+                            lock.unlock()
+                            if late { break loop }
+                        }
                     } else {
                         sleeping = true
+                        directFD = c.fd
                         lock.unlock()
                     }
                     let idle = Monotonic.nanoseconds() - lastUse
                     let interval = UInt64(config.healthCheckInterval * 1e9)
                     let (readable, woken) = pollSocket(c.fd, wake: wake, timeoutNanos: interval > idle ? interval - idle : 0)
-                    lock.withLock { sleeping = false }
+                    let outstanding = lock.withLock { () -> Int in
+                        sleeping = false
+                        directFD = -1
+                        return direct
+                    }
                     if readable {
-                        // A publisher connection has nothing to read: the server closed it.
+                        // Replies to commands `publish` wrote itself; anything else means the
+                        // server closed the connection.
                         if !c.readAvailable() || c.isBroken {
                             lostConnection(c.errorText, &conn, &downSince)
                             continue loop
                         }
                         var failed = false
-                        while c.bufferedReply(failed: &failed) != nil {}
-                    } else if !woken && Monotonic.nanoseconds() - lastUse >= interval {
+                        var acknowledged = 0, refused = 0
+                        while c.bufferedReply(failed: &failed) != nil {
+                            guard acknowledged + refused < outstanding else { continue }
+                            countReply(&acknowledged, &refused, &lastLogged)
+                        }
+                        if acknowledged + refused > 0 {
+                            lastUse = Monotonic.nanoseconds()
+                            lock.withLock {
+                                direct -= acknowledged + refused
+                                stats.acknowledged &+= UInt64(acknowledged)
+                                stats.refused &+= UInt64(refused)
+                            }
+                        }
+                    } else if !woken && outstanding == 0 && Monotonic.nanoseconds() - lastUse >= interval {
                         if c.append(["PING"]) && c.awaitReply() {
                             if replies.kind == .error { log.warning("publisher health check: PING answered \(replies.text)") }
                             lastUse = Monotonic.nanoseconds()
@@ -335,36 +388,32 @@ final class RedisWriter: @unchecked Sendable {
                 batchCount = pendingCount
                 pendingCount = 0
                 inFlight = batchCount
+                // Replies to commands `publish` wrote itself come first.
+                earlier = direct
                 let released = waiters
                 waiters = []
                 lock.unlock()
                 for w in released { w.continuation.resume(returning: nil) }
             }
 
-            // 3. Send it and read the replies.
-            var acknowledged = 0
-            var refused = 0
+            // 3. Send it and read the replies (after those of commands written directly).
+            let expected = earlier + batchCount
+            var acknowledged = 0, refused = 0
             var ok = c.appendFormatted(batch.view)
             if ok {
-                while acknowledged + refused < batchCount {
+                while acknowledged + refused < expected {
                     guard c.awaitReply() else {
                         ok = false
                         break
                     }
-                    if replies.kind == .error {
-                        refused += 1
-                        if replies.text != lastLogged {
-                            log.error("Redis refused a PUBLISH: \(replies.text) (further identical errors are counted, not logged)")
-                            lastLogged = replies.text
-                        }
-                    } else {
-                        acknowledged += 1
-                    }
+                    countReply(&acknowledged, &refused, &lastLogged)
                 }
             }
             lastUse = Monotonic.nanoseconds()
-            let lost = batchCount - acknowledged - refused
+            let lost = expected - acknowledged - refused
+            earlier = 0
             let finished: [OneShot<Bool>] = lock.withLock {
+                direct = 0
                 stats.acknowledged &+= UInt64(acknowledged)
                 stats.refused &+= UInt64(refused)
                 stats.unconfirmed &+= UInt64(lost)
@@ -391,6 +440,9 @@ final class RedisWriter: @unchecked Sendable {
         let (left, waiting, done) = lock.withLock { () -> (Int, [Waiter], [OneShot<Bool>]) in
             let n = pendingCount + batchCount
             stats.abandoned &+= UInt64(n)
+            stats.unconfirmed &+= UInt64(direct)
+            direct = 0
+            directFD = -1
             pendingCount = 0
             pending.count = 0
             stats.connected = false
@@ -407,10 +459,30 @@ final class RedisWriter: @unchecked Sendable {
         conn = nil
     }
 
+    /// Counts the reply just read (by the tally functions): acknowledged, or refused (logged
+    /// once per distinct error).
+    private func countReply(_ acknowledged: inout Int, _ refused: inout Int, _ lastLogged: inout String) {
+        if replies.kind == .error {
+            refused += 1
+            if replies.text != lastLogged {
+                log.error("Redis refused a PUBLISH: \(replies.text) (further identical errors are counted, not logged)")
+                lastLogged = replies.text
+            }
+        } else {
+            acknowledged += 1
+        }
+    }
+
     private func lostConnection(_ why: String, _ conn: inout RedisConnection?, _ downSince: inout UInt64) {
         log.warning("publisher connection to \(config.url) lost: \(why); reconnecting")
         conn = nil
         downSince = Monotonic.nanoseconds()
+        lock.withLock {
+            // A command written directly and not acknowledged may or may not have arrived.
+            stats.unconfirmed &+= UInt64(direct)
+            direct = 0
+            directFD = -1
+        }
         setConnected(false, error: why)
     }
 }

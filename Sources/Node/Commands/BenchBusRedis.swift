@@ -320,7 +320,9 @@ enum BenchBusPeerCommand: AgoraCommand {
 
     static func typedPeer(_ config: RedisConfiguration, events: Int, idle: Double, into j: inout JSONWriter) async throws {
         let bus = try await RedisBus.connect(config)
-        let sub = try await bus.subscribe(to: Bar.self, "market.bar.*", name: "bench-peer")
+        // As agents consume: one subscription (here filtered to bars), typed events taken
+        // from each envelope.
+        let sub = try await bus.subscribe(["market.bar.*"], options: SubscriptionOptions(name: "bench-peer", types: [.bar]))
         let progress = Atomic<Int>(0)
         let stoppedIdle = Atomic<Bool>(false)
         Console.out("ready\n")
@@ -345,11 +347,12 @@ enum BenchBusPeerCommand: AgoraCommand {
         var latencies = [UInt64](repeating: 0, count: events)
         var n = 0
         var first: UInt64 = 0, last: UInt64 = 0
-        for await d in sub {
+        for await envelope in sub {
+            guard let bar = envelope.event(as: Bar.self), bar.volume > 0 else { continue }
             let now = clock.now().nanoseconds
             last = Monotonic.nanoseconds()
             if n == 0 { first = last }
-            latencies[n] = UInt64(max(0, now - d.envelope.published.nanoseconds))
+            latencies[n] = UInt64(max(0, now - envelope.published.nanoseconds))
             n += 1
             progress.store(n, ordering: .relaxed)
             if n == events { break }
