@@ -89,3 +89,31 @@ import Testing
         #expect(!p.matches("teamaX.market.bar.AAPL"))
     }
 }
+
+/// Without a server the Redis tests fail, and say how to run them: they never skip.
+@Suite struct RedisTestSetupTests {
+    @Test func aMissingRedisBinaryIsAClearFailure() {
+        #expect {
+            _ = try RedisTestEnvironment.executable("AGORA_TEST_NO_SUCH_VARIABLE", "agora-no-such-redis-server")
+        } throws: { error in
+            let message = "\(error)"
+            return message.hasPrefix("Redis tests need agora-no-such-redis-server, which was not found: run them with ./scripts/test")
+                && message.contains("AGORA_TEST_NO_SUCH_VARIABLE")
+        }
+    }
+
+    @Test func aWrongExecutablePathIsAClearFailure() {
+        #expect {
+            _ = try RedisTestEnvironment.executable(
+                "AGORA_REDIS_SERVER", "redis-server", environment: ["AGORA_REDIS_SERVER": "/nonexistent/redis-server"])
+        } throws: { error in
+            "\(error)" == "AGORA_REDIS_SERVER=/nonexistent/redis-server is not an executable file"
+        }
+    }
+
+    @Test func withoutPATHEntriesNothingIsFound() {
+        #expect(throws: RedisTestSetupError.self) {
+            _ = try RedisTestEnvironment.executable("AGORA_REDIS_CLI", "redis-cli", environment: ["PATH": "/nonexistent"])
+        }
+    }
+}

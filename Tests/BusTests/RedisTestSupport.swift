@@ -42,14 +42,16 @@ enum RedisTestEnvironment {
         try RedisConfiguration(url: sharedURL(), prefix: uniquePrefix(tag))
     }
 
-    static func executable(_ envName: String, _ name: String) throws -> String {
-        if let path = ProcessInfo.processInfo.environment[envName], !path.isEmpty {
+    static func executable(
+        _ envName: String, _ name: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> String {
+        if let path = environment[envName], !path.isEmpty {
             guard FileManager.default.isExecutableFile(atPath: path) else {
                 throw RedisTestSetupError(description: "\(envName)=\(path) is not an executable file")
             }
             return path
         }
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+        for dir in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
             let candidate = "\(dir)/\(name)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
