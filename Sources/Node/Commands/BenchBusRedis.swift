@@ -211,7 +211,7 @@ final class Peer: @unchecked Sendable {
     static func start(_ config: RedisConfiguration, mode: String, events: Int) async throws -> Peer {
         let peer = Peer()
         try peer.launch(config, mode: mode, events: events)
-        try await peer.waitForLine(timeout: 10) { $0 == "ready" }
+        try await peer.waitForLine(timeout: 10, waitingFor: "before it was ready") { $0 == "ready" }
         return peer
     }
 
@@ -240,22 +240,22 @@ final class Peer: @unchecked Sendable {
         t.start()
     }
 
-    private func waitForLine(timeout: Double, _ match: (String) -> Bool) async throws {
+    private func waitForLine(timeout: Double, waitingFor what: String, _ match: (String) -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if lines.withLock({ $0.contains(where: match) }) { return }
             if !process.isRunning && !lines.withLock({ $0.contains(where: match) }) {
-                throw CommandError("the bench subscriber process exited (status \(process.terminationStatus)) before it was ready")
+                throw CommandError("the bench subscriber process exited (status \(process.terminationStatus)) \(what)")
             }
             try await Task.sleep(for: .milliseconds(2))
         }
         kill(process.processIdentifier, SIGKILL)
-        throw CommandError("the bench subscriber process did not answer within \(Int(timeout)) s")
+        throw CommandError("the bench subscriber process did not answer within \(Int(timeout)) s (\(what))")
     }
 
     /// Waits for the child's figures (it stops by itself after its events, or when idle).
     func finish() async throws -> PeerResult {
-        try await waitForLine(timeout: 600) { $0.hasPrefix("{") }
+        try await waitForLine(timeout: 600, waitingFor: "without reporting its figures") { $0.hasPrefix("{") }
         process.waitUntilExit()
         let line = lines.withLock { $0.first { $0.hasPrefix("{") } } ?? ""
         return try PeerResult(json: line)
