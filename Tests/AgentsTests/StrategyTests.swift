@@ -72,12 +72,12 @@ import Bus
     }
 
     /// On a random walk, votes equal backtesting.py's rule applied to independently computed averages.
-    @Test(arguments: [MovingAverage.Kind.sma, .ema])
+    @Test(arguments: [MovingAverage.Kind.sma, .ema, .pandas])
     func maCrossMatchesTheCrossoverRule(kind: MovingAverage.Kind) {
         let closes = IndicatorPropertyTests.randomWalk(3000, seed: 77, step: 0.01)
         var fast = [Double?](), slow = [Double?]()
         switch kind {
-        case .sma:
+        case .sma, .pandas:
             func naive(_ i: Int, _ n: Int) -> Double? { i < n - 1 ? nil : closes[(i - n + 1)...i].reduce(0, +) / Double(n) }
             fast = closes.indices.map { naive($0, 10) }
             slow = closes.indices.map { naive($0, 30) }

@@ -69,10 +69,11 @@ public struct Ledger: Sendable, Equatable {
         let signed = f.side == .buy ? f.quantity : -f.quantity
         cash -= signed * f.price + f.fee
         feesPaid += f.fee
-        lastPrices[f.symbol] = f.price
+        // Positions are valued at the latest market price (the close of the bar already
+        // seen), not at the fill: a fill at a bar's open is worth that bar's close.
+        if lastPrices[f.symbol] == nil { lastPrices[f.symbol] = f.price }
         var closed: ClosedTrade?
         if var p = positions[f.symbol], p.quantity != 0 {
-            p.lastPrice = f.price
             if (p.quantity > 0) == (signed > 0) {
                 // Adding to the position.
                 let q = Swift.abs(p.quantity) + f.quantity
@@ -116,7 +117,7 @@ public struct Ledger: Sendable, Equatable {
 
     private mutating func open(_ symbol: String, quantity: Double, price: Double, fee: Double, time: Timestamp) {
         positions[symbol] = Position(
-            symbol: symbol, quantity: quantity, averageCost: price, lastPrice: price, tradeID: "t-\(nextTrade)",
+            symbol: symbol, quantity: quantity, averageCost: price, lastPrice: lastPrices[symbol] ?? price, tradeID: "t-\(nextTrade)",
             side: quantity > 0 ? .long : .short, entryTime: time, enteredQuantity: Swift.abs(quantity),
             realizedGross: 0, exitedQuantity: 0, exitValue: 0, fees: fee)
         nextTrade += 1

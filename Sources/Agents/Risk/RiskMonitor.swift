@@ -111,13 +111,15 @@ public struct RiskMonitor: Sendable {
             }
         }
 
-        // The vote: how much risk is visible (0 calm … 1 stressed). Calm markets give
-        // confidence 0, so risk abstains and the other voters decide.
+        // The vote: how much risk is visible (0 calm … 1 stressed). Each part only counts
+        // beyond a normal level — volatility above 1.25× its long-run level, a drawdown
+        // past half its limit, gross exposure above 100% of equity (leverage) — so a calm
+        // market gives confidence 0: risk abstains and the other voters decide.
         let volRatio = volatilityRatio(bar.symbol)
-        let volLevel = volRatio.map { clamp01($0 - 1) } ?? 0
-        let ddLevel = clamp01(dd / (limits.maxDrawdownPct ?? 0.2))
+        let volLevel = volRatio.map { clamp01($0 - 1.25) } ?? 0
+        let ddLevel = clamp01((dd / (limits.maxDrawdownPct ?? 0.2) - 0.5) / 0.5)
         let exposure = equity > 0 ? ledger.grossExposure / equity : 0
-        let exposureLevel = clamp01((exposure - 0.5) / 0.5)
+        let exposureLevel = clamp01((exposure - 1) / 0.5)
         let level = Swift.max(volLevel, ddLevel, exposureLevel)
         var parts: [String] = []
         parts.append(volRatio.map { "volatility \(fmt($0))× normal" } ?? "volatility warming up")

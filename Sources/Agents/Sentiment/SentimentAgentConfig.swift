@@ -76,12 +76,13 @@ public struct SentimentAgentConfig: Codable, Sendable, Equatable {
         self.llmVoteDeadlineSeconds = llmVoteDeadlineSeconds
     }
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case halfLifeDays, decayClock, maxAgeHalfLives, halfConfidenceWeight, buyThreshold, sellThreshold
         case reasonHeadlines, maxItemsPerSymbol, includeBody, lexicon, rules, llm, llmVoteDeadlineSeconds
     }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.allCases.map(\.rawValue), in: "sentiment")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = SentimentAgentConfig()
         halfLifeDays = try c.decodeIfPresent(Double.self, forKey: .halfLifeDays) ?? d.halfLifeDays

@@ -98,6 +98,9 @@ public final class InMemoryBus: EventBus {
 
     /// Waits until every event published so far has been handled: every subscription's
     /// queue is empty and its consumer is waiting for more.
+    ///
+    /// A subscription counts once its consumer has started, until it is cancelled: a
+    /// consumer that stops iterating must cancel its subscription, or this never returns.
     public func waitUntilIdle() async {
         await monitor.waitUntilIdle()
     }

@@ -14,11 +14,16 @@ protocol AgoraCommand: Sendable {
 enum CommandRegistry {
     static let all: [any AgoraCommand.Type] = [
         RunCommand.self,
+        BacktestCommand.self,
+        JournalAnalyzeCommand.self,
+        JournalAddCommand.self,
+        JournalGenerateCommand.self,
         BenchBusCommand.self,
         BenchBusPeerCommand.self,
         BenchCodecCommand.self,
         BenchIndicatorsCommand.self,
         BenchSentimentCommand.self,
+        BenchJournalCommand.self,
         IndicatorsCommand.self,
         DataSynthCommand.self,
         WireExamplesCommand.self,

@@ -1,27 +1,127 @@
+import Agents
 import Bus
+import Foundation
+
+/// Options shared by the commands that run a society.
+enum RunFlags {
+    static func logging(_ args: Arguments) throws -> Logger {
+        let level: Logger.Level
+        if let s = args.string("log-level") {
+            guard let l = Logger.Level(name: s) else {
+                throw UsageError("agora \(args.spec.path): --log-level: expected one of \(Logger.Level.allCases.map(\.description).joined(separator: ", ")), got '\(s)'")
+            }
+            level = l
+        } else {
+            level = LogSink.environmentLevel
+        }
+        let format = Logger.Format(rawValue: try args.choice("log-format", ["logfmt", "json"], default: "logfmt"))!
+        return Logger(label: "agora", sink: LogSink(format: format, level: level))
+    }
+
+    static func tap(_ args: Arguments) throws -> (TapFilter, TapFormat) {
+        let format = TapFormat(rawValue: try args.choice("format", ["line", "json"], default: "line"))!
+        return (TapFilter(types: Set(args.strings("type")), symbols: Set(args.strings("symbol"))), format)
+    }
+
+    static func loadTopology(_ path: String) throws -> Topology {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CommandError("\(path): no such file (give the topology with --topology FILE)")
+        }
+        do {
+            return try TopologyLoader.load(path)
+        } catch let f as TopologyLoader.Failure {
+            throw CommandError(f.description.split(separator: "\n").map { "invalid topology: \($0)" }.joined(separator: "\n"))
+        }
+    }
+}
 
 /// `agora run`: the main job.
 enum RunCommand: AgoraCommand {
-    static let spec = CommandSpec("run", summary: "Run the whole agent society in one process on the sample data.")
-        .option("events", "N", "Demo events to publish (default 10).")
+    static let spec = CommandSpec("run", summary: "Run the whole agent society in one process (in-memory bus).")
+        .option("topology", "FILE", "The topology (default: topology.json).")
+        .option("tap", "PATTERN", "Print events matching PATTERN as they flow.", repeatable: true)
+        .option("type", "TYPE", "With --tap: only events of this type.", repeatable: true)
+        .option("symbol", "SYM", "With --tap: only events about this symbol.", repeatable: true)
+        .option("format", "line|json", "With --tap: one readable line, or JSON Lines (default line).")
+        .option("record", "FILE", "Write every event to FILE in the wire format (JSON Lines).")
+        .option("explain", "WHICH", "Print the decision chain of cycles: trades, all, or a cycle id like GOOG@2012-07-02T00:00:00Z.")
+        .option("log-level", "LEVEL", "trace, debug, info (default; or AGORA_LOG_LEVEL), notice, warning, error.")
+        .option("log-format", "FMT", "logfmt (default) or json.")
+        .detail("""
+            Runs every node of the topology in this process on the in-memory bus, replays the
+            market data (cycle by cycle in backtest mode), then prints the statistics and the
+            trades and writes the reports listed under "outputs" (by default in out/).
+            """)
 
     static func run(_ args: Arguments) async throws -> Int32 {
-        let n = try args.int("events", default: 10, range: 1...1_000_000)
-        let bus = InMemoryBus()
-        let tap = try await bus.subscribe(["*"], options: SubscriptionOptions(name: "tap"))
-        let publisher = Publisher(bus: bus, source: "main/demo")
-        let printer = Task {
-            for await e in tap {
-                Console.out("\(e.time.iso8601)  \(e.topic)  \(e.source)#\(e.seq)  \(e.type)\n")
-            }
-        }
-        for i in 0..<n {
-            let t = Timestamp(seconds: Int64(1_704_153_600 + 86_400 * i))
-            let bar = Bar(symbol: "DEMO", time: t, open: 100, high: 101, low: 99, close: 100.5, volume: 1000)
-            try await publisher.publish(bar, correlation: Envelope.cycleID(symbol: "DEMO", time: t))
-        }
-        await bus.shutdown()
-        await printer.value
+        let topology = try RunFlags.loadTopology(args.string("topology") ?? "topology.json")
+        var options = LocalRun.Options(topology: topology)
+        options.logger = try RunFlags.logging(args)
+        options.tap = args.strings("tap")
+        (options.tapFilter, options.tapFormat) = try RunFlags.tap(args)
+        options.record = args.string("record")
+        options.explain = args.string("explain").map { ExplainSelection(parsing: $0) }
+        options.title = "Agora run — \(topology.market.data.map(\.file).joined(separator: ", "))"
+        let result = try await LocalRun.execute(options)
+        Console.out(LocalRun.summary(result, bars: result.summary?.bars ?? 0))
         return 0
+    }
+}
+
+/// `agora backtest`: a backtest of the data files given, with the agents of a topology.
+enum BacktestCommand: AgoraCommand {
+    static let spec = CommandSpec("backtest", summary: "Backtest data files with the whole agent society.")
+        .option("data", "FILE", "A bar CSV file (Yahoo or time,open,high,low,close,volume).", repeatable: true)
+        .option("symbol", "SYM", "Symbol of the data file(s) without a symbol column (default: the file name).")
+        .option("news", "FILE", "A JSON Lines news file replayed with the bars.")
+        .option("config", "FILE", "Agent settings from this topology (default: built-in defaults).")
+        .option("trades", "FILE", "Write the trades as CSV.")
+        .option("equity", "FILE", "Write the equity curve as CSV.")
+        .option("json", "FILE", "Write the statistics as JSON.")
+        .option("report", "FILE", "Write a self-contained HTML report.")
+        .option("explain", "WHICH", "Print the decision chain of cycles: trades, all, or a cycle id.")
+        .option("record", "FILE", "Write every event to FILE (JSON Lines).")
+        .flag("skip-bad-rows", "Skip (and count) bad rows instead of refusing the file.")
+        .option("log-level", "LEVEL", "trace, debug, info (default), notice, warning, error.")
+        .option("log-format", "FMT", "logfmt (default) or json.")
+
+    static func run(_ args: Arguments) async throws -> Int32 {
+        var topology: Topology
+        if let c = args.string("config") {
+            topology = try RunFlags.loadTopology(c)
+        } else {
+            topology = Topology(file: "")
+        }
+        let files = args.strings("data")
+        guard !files.isEmpty || !topology.market.data.isEmpty else {
+            throw UsageError("agora backtest: give at least one --data FILE (see --help)")
+        }
+        if !files.isEmpty {
+            topology.market.data = files.map { Topology.DataFile(file: absolute($0), symbol: args.string("symbol")) }
+        }
+        if let n = args.string("news") { topology.market.news = absolute(n) }
+        if args.flag("skip-bad-rows") { topology.market.skipBadRows = true }
+        topology.market.mode = .backtest
+        topology.nodes = [Topology.Node(name: "main", agents: Array(topology.placed).sorted { $0.rawValue < $1.rawValue })]
+        for (i, d) in topology.market.data.enumerated() where !FileManager.default.isReadableFile(atPath: topology.resolve(d.file)) {
+            throw CommandError("--data \(files.isEmpty ? "market.data[\(i)]" : d.file): cannot read the file")
+        }
+        var options = LocalRun.Options(topology: topology)
+        options.logger = try RunFlags.logging(args)
+        options.writeDefaults = false
+        options.trades = args.string("trades")
+        options.equity = args.string("equity")
+        options.stats = args.string("json")
+        options.report = args.string("report")
+        options.record = args.string("record")
+        options.explain = args.string("explain").map { ExplainSelection(parsing: $0) }
+        options.title = "Agora backtest — \(topology.market.data.map { ($0.file as NSString).lastPathComponent }.joined(separator: ", "))"
+        let result = try await LocalRun.execute(options)
+        Console.out(LocalRun.summary(result, bars: result.summary?.bars ?? 0))
+        return 0
+    }
+
+    static func absolute(_ p: String) -> String {
+        p.hasPrefix("/") ? p : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(p)
     }
 }

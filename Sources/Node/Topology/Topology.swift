@@ -69,6 +69,11 @@ struct Topology: Sendable {
     var portfolio = PortfolioConfig()
     var risk = RiskLimits()
     var execution = ExecutionConfig()
+    var technical = TechnicalConfig()
+    var sentiment = SentimentAgentConfig()
+    var journal = JournalAgent.Config()
+    /// The language model that may rephrase the journal's report (optional).
+    var journalLLM: LLMConfig?
     var nodes: [Node] = [Node(name: "main", agents: AgentKind.allCases)]
     var outputs = Outputs()
 
@@ -179,6 +184,20 @@ enum TopologyLoader {
             decodePortfolio(agents["portfolio"], r, &t)
             decodeRisk(agents["risk"], r, &t)
             decodeExecution(agents["execution"], r, &t)
+            if let v = agents["technical"], let c = decodeCodable(TechnicalConfig.self, v, at: "agents.technical", r) { t.technical = c }
+            if case .object(var members)? = agents["journal"] {
+                if let i = members.firstIndex(where: { $0.key == "llm" }) {
+                    let llm = members.remove(at: i).value
+                    t.journalLLM = decodeCodable(LLMConfig.self, llm, at: "agents.journal.llm", r)
+                }
+                if let c = decodeCodable(JournalAgent.Config.self, .object(members), at: "agents.journal", r) { t.journal = c }
+            } else if let v = agents["journal"] {
+                r.problem("agents.journal", "expected an object, found \(v.kindName)")
+            }
+            if let v = agents["sentiment"], let c = decodeCodable(SentimentAgentConfig.self, v, at: "agents.sentiment", r) {
+                t.sentiment = c
+                for p in c.problems() { r.problem("agents.sentiment", p) }
+            }
         }
 
         if let nodes = top["nodes"] {
@@ -274,6 +293,33 @@ enum TopologyLoader {
             }
         }
         return (t, r.problems)
+    }
+
+    /// Decodes an agent's own `Codable` configuration, turning a decoding error into a
+    /// problem named by its JSON path.
+    static func decodeCodable<T: Decodable>(_ type: T.Type, _ v: JSONValue, at path: String, _ r: ConfigReader) -> T? {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(v.description.utf8))
+        } catch let DecodingError.dataCorrupted(c) {
+            r.problem(join(path, c.codingPath), c.debugDescription)
+        } catch let DecodingError.typeMismatch(_, c) {
+            r.problem(join(path, c.codingPath), c.debugDescription)
+        } catch let DecodingError.valueNotFound(_, c) {
+            r.problem(join(path, c.codingPath), c.debugDescription)
+        } catch let DecodingError.keyNotFound(k, c) {
+            r.problem(join(path, c.codingPath + [k]), "missing")
+        } catch {
+            r.problem(path, "\(error)")
+        }
+        return nil
+    }
+
+    static func join(_ path: String, _ keys: [any CodingKey]) -> String {
+        var p = path
+        for k in keys {
+            if let i = k.intValue { p += "[\(i)]" } else { p = ConfigReader.join(p, k.stringValue) }
+        }
+        return p
     }
 
     static func decodeOrchestrator(_ v: JSONValue?, _ r: ConfigReader, _ t: inout Topology) {

@@ -11,7 +11,9 @@ import Bus
         """))
     static let request = ChatRequest(messages: [.system("Rate it."), .user("Apple beats estimates")], schema: schema)
 
-    static func config(_ server: LoopbackHTTPServer, retries: Int = 2, timeout: Double = 5, key: String? = nil) -> LLMConfig {
+    // Generous: on a loaded CI machine the loopback answer can take seconds to be read; only
+    // the timeout tests use a short one.
+    static func config(_ server: LoopbackHTTPServer, retries: Int = 2, timeout: Double = 60, key: String? = nil) -> LLMConfig {
         LLMConfig(baseURL: server.baseURL, model: "test-model", apiKeyEnv: key, timeoutSeconds: timeout,
                   maxRetries: retries, backoffSeconds: 0.01, maxBackoffSeconds: 0.05)
     }

@@ -4,13 +4,17 @@ import Bus
 public enum MovingAverage: Sendable, Equatable {
     case sma(SMA)
     case ema(EMA)
+    case pandas(RollingMean)
 
-    public enum Kind: String, Sendable, Equatable, Codable, CaseIterable { case sma, ema }
+    /// `sma` and `ema` follow TA-Lib; `pandas` is the simple average exactly as pandas'
+    /// `rolling(n).mean()` computes it (see ``RollingMean``).
+    public enum Kind: String, Sendable, Equatable, Codable, CaseIterable { case sma, ema, pandas }
 
     public init(_ kind: Kind, period: Int) {
         switch kind {
         case .sma: self = .sma(SMA(period: period))
         case .ema: self = .ema(EMA(period: period))
+        case .pandas: self = .pandas(RollingMean(period: period))
         }
     }
 
@@ -23,6 +27,10 @@ public enum MovingAverage: Sendable, Equatable {
         case .ema(var m):
             let v = m.update(x)
             self = .ema(m)
+            return v
+        case .pandas(var m):
+            let v = m.update(x)
+            self = .pandas(m)
             return v
         }
     }
@@ -84,7 +92,7 @@ public struct MACrossover: Strategy {
             return nil
         }
 
-        var label: String { average.rawValue.uppercased() }
+        var label: String { average == .ema ? "EMA" : "SMA" }
     }
 
     public let name = "ma_cross"

@@ -1,0 +1,233 @@
+import Orchestrator
+import Agents
+import Bus
+import Foundation
+import Orchestrator
+
+/// Collects what the reports need while a run goes on.
+actor RunCollector {
+    private let subscription: Subscription
+    private(set) var recorder: RunRecorder
+    private(set) var events: [Envelope] = []
+    private let keepAll: Bool
+
+    static let patterns = ["market.bar.*", "portfolio.snapshot", "trade.closed.*", "decision.*", "order.denied.*", "order.filled.*", "system.halt"]
+
+    init(bus: any EventBus, initialCash: Double, keepAll: Bool) async throws {
+        recorder = RunRecorder(initialCash: initialCash)
+        self.keepAll = keepAll
+        subscription = try await bus.subscribe(keepAll ? ["*"] : RunCollector.patterns, options: SubscriptionOptions(name: "reports", policy: .suspend(capacity: 65_536), endsOnTaskCancellation: false))
+    }
+
+    func run() async {
+        for await e in subscription {
+            recorder.record(e)
+            if keepAll { events.append(e) }
+        }
+    }
+}
+
+/// Prints events as they flow (`--tap` inside one process).
+actor LocalTap {
+    private let subscription: Subscription
+    private let filter: TapFilter
+    private let format: TapFormat
+
+    init(bus: any EventBus, patterns: [String], filter: TapFilter, format: TapFormat) async throws {
+        subscription = try await bus.subscribe(patterns, options: SubscriptionOptions(name: "tap", policy: .suspend(capacity: 65_536)))
+        self.filter = filter
+        self.format = format
+    }
+
+    func run() async {
+        for await e in subscription where filter.accepts(e) {
+            switch format {
+            case .line: Console.out(TapFormat.line(e) + "\n")
+            case .json: Console.out(EventCodec.encodeString(e) + "\n")
+            }
+        }
+    }
+}
+
+/// Which cycles `--explain` prints.
+enum ExplainSelection: Equatable {
+    /// Cycles that produced an order (the default for a bare `--explain`).
+    case trades
+    case all
+    case cycle(String)
+
+    init(parsing s: String?) {
+        switch s {
+        case nil, "trades"?: self = .trades
+        case "all"?: self = .all
+        case let c?: self = .cycle(c)
+        }
+    }
+
+    func includes(_ events: [Envelope]) -> Bool {
+        switch self {
+        case .all: return true
+        case .trades: return events.contains { if case .orderRequest = $0.payload { return true } else { return false } }
+        case .cycle: return true
+        }
+    }
+}
+
+/// `agora run` and `agora backtest`: the whole society in one process on the in-memory bus.
+enum LocalRun {
+    struct Options {
+        var topology: Topology
+        var tap: [String] = []
+        var tapFilter = TapFilter()
+        var tapFormat = TapFormat.line
+        var record: String?
+        var explain: ExplainSelection?
+        /// Output paths; nil keeps the topology's (relative to its `outputs.dir`).
+        var trades: String?
+        var equity: String?
+        var stats: String?
+        var report: String?
+        var journal: String?
+        var writeDefaults = true
+        var title = "Agora backtest"
+        var logger = Logger(label: "agora")
+        var quiet = false
+    }
+
+    struct Result {
+        var stats: BacktestStats
+        var recorder: RunRecorder
+        var summary: MarketReplaySummary?
+        var written: [String]
+        var seconds: Double
+        var finished: RunFinished?
+    }
+
+    static func inputs(_ t: Topology) throws -> MarketInputs {
+        var news: [MarketInputs.NewsInput] = []
+        if let n = t.market.news {
+            do {
+                news.append(.items(try NewsFile.read(path: t.resolve(n)), name: n))
+            } catch {
+                throw CommandError(error.description)
+            }
+        }
+        return MarketInputs(bars: t.market.data.map { .csv(path: t.resolve($0.file), symbol: $0.symbol) }, news: news, skipBadRows: t.market.skipBadRows)
+    }
+
+    static func execute(_ o: Options) async throws -> Result {
+        let t = o.topology
+        let inputs = try inputs(t)
+        // A bad file is refused before trading starts (unless bad rows are skipped).
+        do { _ = try inputs.validate() } catch { throw CommandError(error.description) }
+        let feed: MarketFeed
+        do { feed = try inputs.open() } catch { throw CommandError(error.description) }
+
+        let bus = InMemoryBus()
+        let executor = AgentExecutor(name: "agora-agents")
+        defer { executor.stop() }
+        let collector = try await RunCollector(bus: bus, initialCash: t.portfolio.initialCash, keepAll: o.explain != nil)
+        let tap = o.tap.isEmpty ? nil : try await LocalTap(bus: bus, patterns: o.tap, filter: o.tapFilter, format: o.tapFormat)
+        let recorder = try o.record.map { path in try EventRecorderBox(bus: bus, path: path) }
+        let society = try await Society.build(
+            topology: t, nodes: t.nodes, bus: bus, executor: executor, clock: SystemClock(), logger: o.logger,
+            metrics: nil, market: feed)
+        var side: [Task<Void, Never>] = [executor.start { await collector.run() }]
+        if let tap { side.append(executor.start { await tap.run() }) }
+        if let r = try await recorder?.make() { side.append(executor.start { await r.run() }) }
+        society.start()
+        let t0 = Monotonic.nanoseconds()
+        let summary: MarketReplaySummary?
+        do {
+            summary = try await society.runMarket()
+        } catch {
+            await society.shutdown()
+            for s in side { await s.value }
+            throw error
+        }
+        let finished = await withTaskGroup(of: RunFinished?.self) { g in
+            g.addTask { await society.waitForFinish() }
+            g.addTask {
+                // A topology without a portfolio never finishes by itself: quiescence ends it.
+                await bus.waitUntilIdle()
+                try? await Task.sleep(for: .milliseconds(t.placed.contains(.portfolio) ? 60_000 : 0))
+                return nil
+            }
+            let first = await g.next() ?? nil
+            g.cancelAll()
+            return first
+        }
+        await bus.waitUntilIdle()
+        let seconds = Double(Monotonic.nanoseconds() - t0) / 1e9
+        await society.shutdown()
+        for s in side { await s.value }
+
+        let rec = await collector.recorder
+        let stats = BacktestStatistics.compute(rec.inputs)
+        var written: [String] = []
+        func path(_ override: String?, _ configured: String?) -> String? {
+            if let override { return override }
+            guard o.writeDefaults, let configured else { return nil }
+            return t.resolve((t.outputs.dir as NSString).appendingPathComponent(configured))
+        }
+        if let p = path(o.trades, t.outputs.trades) { try RunReports.write(RunReports.tradesCSV(rec.trades), to: p); written.append(p) }
+        if let p = path(o.equity, t.outputs.equity) { try RunReports.write(RunReports.equityCSV(rec), to: p); written.append(p) }
+        if let p = path(o.stats, t.outputs.stats) { try RunReports.write(RunReports.statsJSON(stats), to: p); written.append(p) }
+        if let p = path(o.report, t.outputs.report) {
+            try RunReports.write(HTMLReport.render(title: o.title, stats: stats, recorder: rec), to: p)
+            written.append(p)
+        }
+        if let journal = society.journal, let p = path(o.journal, t.outputs.journal) {
+            let report = await journal.currentReport()
+            try RunReports.write(report.jsonText(), to: p)
+            let md = (p as NSString).deletingPathExtension + ".md"
+            try RunReports.write(report.markdown, to: md)
+            written += [p, md]
+        }
+        if let o = o.record { written.append(o) }
+        if let sel = o.explain {
+            let events = await collector.events
+            for (id, evs) in Explain.cycles(events) {
+                if case .cycle(let c) = sel, c != id { continue }
+                if sel.includes(evs) { Console.out(Explain.render(cycle: id, events: evs) + "\n") }
+            }
+        }
+        return Result(stats: stats, recorder: rec, summary: summary, written: written, seconds: seconds, finished: finished)
+    }
+
+    /// The end-of-run summary: the stats table, the last trades, where reports went.
+    static func summary(_ r: Result, bars: Int) -> String {
+        var out = "\n" + RunReports.statsTable(r.stats)
+        let trades = r.recorder.trades
+        if !trades.isEmpty {
+            out += "\nTrades (\(trades.count)\(trades.count > 10 ? ", last 10" : "")):\n"
+            var table = TextTable(["#", "symbol", "side", "qty", "entry", "price", "exit", "price", "P&L", "reason"])
+            for t in trades.suffix(10) {
+                table.add([t.tradeId, t.symbol, t.side.rawValue, Fmt.grouped(t.quantity), ISO8601.formatDate(t.entryTime), Fmt.fixed(t.entryPrice, 2),
+                           ISO8601.formatDate(t.exitTime), Fmt.fixed(t.exitPrice, 2), Fmt.fixed(t.pnl, 2), t.exitReason])
+            }
+            out += table.rendered
+        }
+        if let s = r.summary, s.skippedCount > 0 {
+            out += "\n" + s.skipped.map(\.description).joined(separator: "\n") + "\n"
+        }
+        out += "\n\(bars) bars in \(Fmt.fixed(r.seconds, 2)) s (\(Fmt.grouped(Double(bars) / max(r.seconds, 1e-9))) bars/s)\n"
+        if !r.written.isEmpty { out += "Wrote: " + r.written.joined(separator: ", ") + "\n" }
+        return out
+    }
+}
+
+/// Creates the `--record` writer after the bus exists (the file is opened first, so a bad
+/// path fails before the run starts).
+struct EventRecorderBox {
+    let bus: any EventBus
+    let path: String
+    init(bus: any EventBus, path: String) throws {
+        self.bus = bus
+        self.path = path
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw CommandError("cannot write \(path)")
+        }
+    }
+    func make() async throws -> EventRecorder { try await EventRecorder(bus: bus, path: path) }
+}

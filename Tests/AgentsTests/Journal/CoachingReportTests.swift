@@ -1,0 +1,218 @@
+import Testing
+@testable import Agents
+import Bus
+
+/// The report: its JSON shape, that every number in its prose comes from computed facts,
+/// the Markdown rendering, and the guarded rephrasing.
+@Suite struct CoachingReportTests {
+    static func report(_ trades: [JournalTrade], _ config: JournalConfig = JournalConfig()) -> CoachingReport {
+        JournalAnalysis(trades, config: config).report(source: JournalSource(name: "test.csv", format: "journal", rows: trades.count))
+    }
+
+    static let journals: [(String, [JournalTrade])] = [
+        ("clean", SyntheticJournal.generate(.init(trades: 400, seed: 1))),
+        ("all", SyntheticJournal.generate(.init(trades: 1500, seed: 2, inject: Set(PatternKind.allCases)))),
+        ("small", Array(SyntheticJournal.generate(.init(trades: 12, seed: 3, inject: [.tilt])))),
+        ("metrics", JournalMetricsTests.journal),
+        ("empty", []),
+    ]
+
+    @Test func topLevelKeysAreExactlyTheDocumentedOnes() {
+        for (_, trades) in Self.journals {
+            let json = Self.report(trades).json
+            #expect(json.objectValue!.map(\.key) == ["performance_overview", "behavioural_patterns", "opportunities", "action_plan", "metrics", "evidence"])
+            #expect(json["performance_overview"]!.objectValue!.map(\.key) == ["summary", "key_metrics"])
+            for a in json["action_plan"]!.arrayValue! { #expect(a.objectValue!.map(\.key) == ["title", "detail"]) }
+            #expect(json["behavioural_patterns"]!.arrayValue!.count == PatternKind.allCases.count)
+        }
+    }
+
+    /// The guarantee behind "every number comes from the facts": templates hold no digits,
+    /// every placeholder has a fact, and each sentence's evidence holds its facts.
+    @Test func everyNumberInTheProseComesFromFacts() {
+        for (name, trades) in Self.journals {
+            let r = Self.report(trades)
+            #expect(!r.sentences.isEmpty)
+            let evidence = r.json["evidence"]!
+            for s in r.sentences {
+                #expect(!s.template.contains(where: { $0.isASCII && $0.isNumber }), "\(name): \(s.id): digits in the template: \(s.template)")
+                for p in ReportSentence.placeholders(s.template) {
+                    #expect(s.facts.contains { $0.name == p }, "\(name): \(s.id): no fact for {\(p)}")
+                }
+                #expect(!s.text.contains("?}"))
+                #expect(s.text == ReportSentence.fill(s.template, s.facts))
+                let filed = evidence[s.id]
+                let keys = filed?.objectValue?.map(\.key) ?? []
+                #expect(Set(keys).count == keys.count, "\(name): \(s.id): repeated evidence keys \(keys)")
+                #expect(filed != nil, "\(name): no evidence for \(s.id)")
+                for f in s.facts { #expect(filed?[f.name] == f.value.json, "\(name): \(s.id).\(f.name)") }
+            }
+            for a in r.actions { #expect(!a.title.contains("?}")) }
+        }
+    }
+
+    @Test func summaryOfTheHandComputedJournal() {
+        let r = Self.report(JournalMetricsTests.journal)
+        #expect(r.summary.text.hasPrefix("8 trades from 2024-01-08 to 2024-01-12: net P&L +47.00 after 3.00 in fees, win rate 50.0%, profit factor 1.24, expectancy +5.88 per trade."))
+        #expect(r.headline == "8 trades, win rate 50.0%, profit factor 1.24, net P&L +47.00")
+        let km = Dictionary(uniqueKeysWithValues: r.keyMetrics.map { ($0.name, $0) })
+        #expect(km["profit_factor"]?.value == .number(1.235))
+        #expect(km["max_consecutive_losses"]?.display == "1")
+        #expect(km["average_hold_losers"]?.display == "65 min")
+        #expect(km["sqn"]?.value == .null)
+        #expect(km["sqn"]?.note == "SQN needs at least 30 trades; the journal has 8")
+        #expect(km["max_drawdown"]?.display == "150.00")
+    }
+
+    @Test func infiniteProfitFactorIsShownAndEncodedAsDocumented() {
+        let trades = [pnlTrade(1, pnl: 30, minute: 600), pnlTrade(2, pnl: 5, minute: 620)]
+        let r = Self.report(trades)
+        #expect(r.summary.text.contains("profit factor ∞ (no losing trades)"))
+        let json = r.json
+        #expect(json["metrics"]!["headline"]!["profit_factor"] == .string("infinity"))
+        let pf = json["performance_overview"]!["key_metrics"]!.arrayValue!.first { $0["name"] == .string("profit_factor") }!
+        #expect(pf["value"] == .string("infinity"))
+        #expect(pf["display"] == .string("∞"))
+        #expect(pf["note"] == .string("no losing trades"))
+        #expect(r.markdown.contains("| Profit factor | ∞ (no losing trades) |"))
+    }
+
+    @Test func patternsListEvidenceSeverityAndMoney() {
+        let r = Self.report(JournalPatternTests.tiltJournal)
+        let json = r.json
+        let tilt = json["behavioural_patterns"]!.arrayValue!.first { $0["pattern"] == .string("tilt") }!
+        #expect(tilt["status"] == .string("detected"))
+        #expect(tilt["severity"] == .string("low"))
+        #expect(tilt["money_effect"] == .number(25))
+        #expect(tilt["trade_ids"] == .array([.string("4")]))
+        #expect(tilt["rule"]!["loss_streak"] == .number(3))
+        #expect(tilt["finding"] == .string("On 1 occasion you kept trading the same day after 3 or more losses in a row: 1 trade that won 100.0% (against 25.0% otherwise) and netted +25.00."))
+        let revenge = json["behavioural_patterns"]!.arrayValue!.first { $0["pattern"] == .string("revenge_trading") }!
+        #expect(revenge["status"] == .string("insufficient_data"))
+        #expect(revenge["finding"] == .string("Not assessed: revenge trading is compared with your baseline, which needs at least 20 trades; the journal has 9."))
+        #expect(json["evidence"]?["behavioural_patterns.tilt"]?["episode_list"]?.arrayValue?.count == 1)
+        // Detected findings come first.
+        #expect(json["behavioural_patterns"]!.arrayValue![0]["pattern"] == .string("tilt"))
+    }
+
+    @Test func evidenceListsAreCapped() {
+        var c = JournalConfig()
+        c.report.maxEvidenceIds = 3
+        let r = Self.report(SyntheticJournal.generate(.init(trades: 600, seed: 4, inject: [.stopDiscipline])), c)
+        let stop = r.json["behavioural_patterns"]!.arrayValue!.first { $0["pattern"] == .string("stop_discipline") }!
+        #expect(stop["trade_ids"]!.arrayValue!.count == 3)
+        #expect(stop["trade_count"]!.doubleValue! > 3)
+    }
+
+    @Test func opportunitiesAndActionsFollowTheFacts() {
+        let r = Self.report(SyntheticJournal.generate(.init(trades: 1500, seed: 2, inject: Set(PatternKind.allCases))))
+        #expect(r.opportunities.count <= 5)
+        for o in r.opportunities {
+            if o.kind == .leak { #expect(o.moneyEffect > 0) }
+        }
+        #expect(r.actions.count == 5)
+        #expect(r.actions.map(\.title).prefix(1).allSatisfy { !$0.isEmpty })
+        // The first actions address the detected patterns, most severe first.
+        let firstPattern = r.patterns[0].finding.kind
+        let expectedTitle = ["revenge_trading": "Pause after a loss", "overtrading": "Cap your trades per day", "tilt": "Stop after a losing streak",
+                             "disposition_effect": "Cut losers as fast as you take winners", "stop_discipline": "Honour your stops",
+                             "size_creep": "Keep size constant on a streak", "outside_hours": "Trade only in your session"][firstPattern.rawValue]
+        #expect(r.actions[0].title == expectedTitle)
+    }
+
+    @Test func emptyJournalStillGivesACompleteReport() {
+        let r = Self.report([])
+        #expect(r.summary.text == "No closed trades to analyse yet.")
+        #expect(r.actions.map(\.title) == ["Start journaling"])
+        #expect(r.patterns.allSatisfy { $0.finding.status == .insufficientData || $0.finding.status == .notDetected })
+        #expect(r.markdown.contains("## Action plan"))
+    }
+
+    @Test func markdownRendersTheSameSentences() {
+        let r = Self.report(SyntheticJournal.generate(.init(trades: 500, seed: 6, inject: [.revengeTrading, .outsideHours])))
+        let md = r.markdown
+        for s in r.sentences { #expect(md.contains(s.text), "\(s.id) missing from the Markdown") }
+        #expect(md.contains("### Revenge trading: detected"))
+        #expect(md.contains("### By symbol"))
+        #expect(md.contains("| Metric | Value |"))
+    }
+
+    @Test func prettyJSONParsesBackToTheSameValue() throws {
+        let r = Self.report(SyntheticJournal.generate(.init(trades: 300, seed: 9, inject: [.tilt])))
+        let pretty = try JSONValue(parsing: r.jsonText(pretty: true))
+        let compact = try JSONValue(parsing: r.jsonText(pretty: false))
+        #expect(pretty == r.json)
+        #expect(compact == r.json)
+    }
+
+    // MARK: rephrasing
+
+    struct Rewording: ReportRephraser {
+        var change: @Sendable (RephraseItem) -> String
+        func rephrase(_ sentences: [RephraseItem]) async throws -> [String] { sentences.map(change) }
+    }
+
+    struct Failing: ReportRephraser {
+        struct Down: Error, CustomStringConvertible { var description: String { "connection refused" } }
+        func rephrase(_ sentences: [RephraseItem]) async throws -> [String] { throw Down() }
+    }
+
+    @Test func rephrasingKeepsWordingsThatCarryTheSameNumbers() async {
+        var r = Self.report(JournalPatternTests.tiltJournal)
+        let before = r.sentences
+        let outcome = await r.rephrase(with: Rewording { "Coach's note — " + $0.text })
+        #expect(outcome.failure == nil)
+        #expect(outcome.rejected.isEmpty)
+        #expect(outcome.accepted == before.count)
+        #expect(r.summary.text == "Coach's note — " + before[0].text)
+        let all = r.sentences.allSatisfy { $0.rephrased }
+        #expect(all)
+        #expect(r.json["metrics"]!["report"]!["text"] == .string("rephrased"))
+        #expect(r.markdown.contains("reworded by a language model"))
+    }
+
+    @Test func rephrasingThatChangesANumberIsRejected() async {
+        var r = Self.report(JournalPatternTests.tiltJournal)
+        let before = r.sentences
+        // Rewrites every sentence, but invents a number in the tilt finding.
+        let outcome = await r.rephrase(with: Rewording { item in
+            item.id == "behavioural_patterns.tilt" ? item.text.replacingOccurrences(of: "+25.00", with: "+35.00") : "Note: " + item.text
+        })
+        #expect(outcome.rejected == ["behavioural_patterns.tilt"])
+        let tilt = r.patterns.first { $0.finding.kind == .tilt }!.sentence
+        #expect(tilt.text == before.first { $0.id == "behavioural_patterns.tilt" }!.text)
+        #expect(!tilt.rephrased)
+        #expect(r.summary.text.hasPrefix("Note: "))
+    }
+
+    @Test func aFailingRephraserLeavesTheTemplate() async {
+        var r = Self.report(JournalPatternTests.tiltJournal)
+        let before = r.sentences.map(\.text)
+        let outcome = await r.rephrase(with: Failing())
+        #expect(outcome.failure == "connection refused")
+        #expect(r.sentences.map(\.text) == before)
+        #expect(r.json["metrics"]!["report"]!["text"] == .string("template"))
+        let short = await r.rephrase(with: ShortAnswer())
+        #expect(short.failure == "expected \(before.count) sentences, got 1")
+        #expect(r.sentences.map(\.text) == before)
+    }
+
+    struct ShortAnswer: ReportRephraser {
+        func rephrase(_ sentences: [RephraseItem]) async throws -> [String] { ["just one"] }
+    }
+
+    @Test(arguments: [
+        ("Win rate 52.1% on +1,234.50, worst -1.20R.", "Your win rate was 52.1%; you made 1234.50 and your worst was -1.20R.", true),
+        ("Win rate 52.1% on +1,234.50.", "Your win rate was 52.2% on +1,234.50.", false),
+        ("Netted -87.00.", "Netted 87.00.", false),
+        ("Netted -87.00.", "Made 87.00 and -87.00.", false),
+        ("Profit factor ∞ (no losing trades).", "No losing trades, so the profit factor is ∞.", true),
+        ("Profit factor ∞ (no losing trades).", "No losing trades.", false),
+        ("Held 2.5× as long.", "", false),
+    ])
+    func rephraseCheck(original: String, rewritten: String, accepted: Bool) {
+        #expect(RephraseCheck.accepts(original: original, rewritten: rewritten) == accepted)
+    }
+}
+
+import Foundation
