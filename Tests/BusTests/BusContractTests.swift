@@ -180,6 +180,39 @@ struct TimeoutError: Error, CustomStringConvertible {
     }
 
     @Test(arguments: Transport.allCases)
+    func cancellingAWaitingConsumerEndsItsStream(_ t: Transport) async throws {
+        let bus = try await t.makeBus()
+        let sub = try await bus.subscribe("x.*")
+        let consumer = Task { await collect(sub, .max) }
+        try await Task.sleep(for: .milliseconds(20))
+        consumer.cancel()
+        let got = try await withTimeout { await consumer.value }
+        #expect(got.isEmpty)
+        await bus.shutdown()
+    }
+
+    @Test(arguments: Transport.allCases)
+    func withoutEndsOnTaskCancellationACancelledConsumerEndsAtItsNextEvent(_ t: Transport) async throws {
+        let bus = try await t.makeBus()
+        let sub = try await bus.subscribe(["x.*"], options: SubscriptionOptions(endsOnTaskCancellation: false))
+        let ended = Atomic<Bool>(false)
+        let consumer = Task {
+            let got = await collect(sub, .max)
+            ended.store(true, ordering: .relaxed)
+            return got
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        consumer.cancel()
+        try await Task.sleep(for: .milliseconds(100))
+        let endedBeforeAnEvent = ended.load(ordering: .relaxed)
+        #expect(!endedBeforeAnEvent, "the cancelled consumer keeps waiting")
+        try await Publisher(bus: bus, source: "test/p").publish(bar("X", 1), topic: "x.y")
+        let got = try await withTimeout { await consumer.value }
+        #expect(got.isEmpty)
+        await bus.shutdown()
+    }
+
+    @Test(arguments: Transport.allCases)
     func invalidTopicsAndPatternsAreRefused(_ t: Transport) async throws {
         let bus = try await t.makeBus()
         let pub = Publisher(bus: bus, source: "test/p")

@@ -87,7 +87,7 @@ public final class RedisBus: EventBus {
             s.nextID += 1
             let m = Mailbox(
                 id: s.nextID, name: options.name.isEmpty ? "sub-\(s.nextID)" : options.name, patterns: compiled,
-                typeMask: options.typeMask, policy: options.policy, monitor: nil)
+                typeMask: options.typeMask, policy: options.policy, cancellable: options.endsOnTaskCancellation, monitor: nil)
             s.mailboxes[m.id] = m
             return m
         }
