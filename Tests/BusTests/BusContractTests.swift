@@ -2,16 +2,18 @@ import Synchronization
 import Testing
 @testable import Bus
 
-/// The transports under test. The Redis transport joins this list (issue 3); every test in
-/// `BusContractTests` then runs unchanged against both.
+/// The transports under test: every test in `BusContractTests` runs unchanged against both.
+/// Each Redis bus gets its own channel prefix, so tests can share one server in parallel.
 enum Transport: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case memory
+    case redis
 
     var testDescription: String { rawValue }
 
     func makeBus() async throws -> any EventBus {
         switch self {
         case .memory: InMemoryBus()
+        case .redis: try await RedisTestEnvironment.bus("contract")
         }
     }
 }
@@ -175,6 +177,39 @@ struct TimeoutError: Error, CustomStringConvertible {
         let got = try await withTimeout { await consumer.value }
         #expect(got.count == 100)
         await #expect(throws: BusError.closed) { try await pub.publish(bar("X", 100)) }
+    }
+
+    @Test(arguments: Transport.allCases)
+    func cancellingAWaitingConsumerEndsItsStream(_ t: Transport) async throws {
+        let bus = try await t.makeBus()
+        let sub = try await bus.subscribe("x.*")
+        let consumer = Task { await collect(sub, .max) }
+        try await Task.sleep(for: .milliseconds(20))
+        consumer.cancel()
+        let got = try await withTimeout { await consumer.value }
+        #expect(got.isEmpty)
+        await bus.shutdown()
+    }
+
+    @Test(arguments: Transport.allCases)
+    func withoutEndsOnTaskCancellationACancelledConsumerEndsAtItsNextEvent(_ t: Transport) async throws {
+        let bus = try await t.makeBus()
+        let sub = try await bus.subscribe(["x.*"], options: SubscriptionOptions(endsOnTaskCancellation: false))
+        let ended = Atomic<Bool>(false)
+        let consumer = Task {
+            let got = await collect(sub, .max)
+            ended.store(true, ordering: .relaxed)
+            return got
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        consumer.cancel()
+        try await Task.sleep(for: .milliseconds(100))
+        let endedBeforeAnEvent = ended.load(ordering: .relaxed)
+        #expect(!endedBeforeAnEvent, "the cancelled consumer keeps waiting")
+        try await Publisher(bus: bus, source: "test/p").publish(bar("X", 1), topic: "x.y")
+        let got = try await withTimeout { await consumer.value }
+        #expect(got.isEmpty)
+        await bus.shutdown()
     }
 
     @Test(arguments: Transport.allCases)

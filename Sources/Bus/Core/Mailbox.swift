@@ -55,6 +55,8 @@ final class Mailbox: Sendable {
         var consumer: UnsafeContinuation<Void, Never>?
         var consumerCancelled = false
         var blocked: [Blocked] = []
+        /// A producer thread (a network transport's reader) parked until there is room.
+        var parkedProducer: ThreadParker?
         var cancelledTokens: Set<UInt64> = []
         var nextToken: UInt64 = 0
         /// No new input (shutdown, or cancel): the consumer drains what is queued, then ends.
@@ -205,6 +207,57 @@ final class Mailbox: Sendable {
         if let error { throw error }
     }
 
+    /// Moves a batch in from a dedicated producer thread (a network transport's reader),
+    /// taking the lock and waking the consumer once for the whole batch. When the queue is
+    /// empty and the batch fits, the two rings are swapped: nothing is copied.
+    ///
+    /// With `suspend`, the thread parks on `parker` while the queue is full and goes on
+    /// when the consumer takes a batch; drop policies count their drops as `offer` does.
+    /// On return `batch` is empty. Returns false when the subscription takes no more events
+    /// (cancelled or finished): the rest of the batch is discarded.
+    func offerBatch(_ batch: inout Ring<Envelope>, parker: ThreadParker) -> Bool {
+        while !batch.isEmpty {
+            let (open, wake) = state.withLock { s -> (Bool, UnsafeContinuation<Void, Never>?) in
+                if s.cancelled || s.finished { return (false, nil) }
+                var appended = false
+                if s.queue.isEmpty && batch.count <= policy.capacity {
+                    swap(&s.queue, &batch)
+                    s.accepted &+= UInt64(s.queue.count)
+                    appended = true
+                } else {
+                    while let e = batch.popFirst() {
+                        if s.queue.count >= policy.capacity {
+                            if policy.kind == .suspend {
+                                batch.prepend(e)
+                                break
+                            }
+                            s.dropped &+= 1
+                            if policy.kind == .dropNewest { continue }
+                            s.queue.removeFirst()
+                        }
+                        s.queue.append(e)
+                        s.accepted &+= 1
+                        appended = true
+                    }
+                }
+                if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
+                if !batch.isEmpty { s.parkedProducer = parker }
+                guard appended else { return (true, nil) }
+                markBusy(&s)
+                let c = s.consumer
+                s.consumer = nil
+                return (true, c)
+            }
+            wake?.resume()
+            if !open {
+                batch.removeAll()
+                return false
+            }
+            if !batch.isEmpty { parker.park() }
+        }
+        return true
+    }
+
     // MARK: consumer side
 
     /// Hands the consumer everything queued, swapping in its (empty) ring. Suspends while
@@ -239,6 +292,10 @@ final class Mailbox: Sendable {
                             n += 1
                         }
                         s.blocked.removeFirst(n)
+                    }
+                    if let p = s.parkedProducer {
+                        s.parkedProducer = nil
+                        p.unpark()
                     }
                     return .batch(full, admitted)
                 }
@@ -306,6 +363,8 @@ final class Mailbox: Sendable {
             }
             let b = s.blocked
             s.blocked = []
+            s.parkedProducer?.unpark()
+            s.parkedProducer = nil
             let w = s.consumer
             s.consumer = nil
             if s.queue.isEmpty && w != nil { markIdle(&s) }
@@ -328,6 +387,8 @@ final class Mailbox: Sendable {
             }
             let b = s.blocked
             s.blocked = []
+            s.parkedProducer?.unpark()
+            s.parkedProducer = nil
             if discard {
                 s.dropped &+= UInt64(s.queue.count)
                 s.queue.removeAll()
@@ -405,14 +466,14 @@ final class Mailbox: Sendable {
     var hasQueuedEvents: Bool { state.withLock { !$0.cancelled && !$0.queue.isEmpty } }
 
     func recordGaps(_ n: UInt64) { state.withLock { $0.gaps &+= n } }
-    func recordMalformed() { state.withLock { $0.malformed &+= 1 } }
+    func recordMalformed(_ n: UInt64 = 1) { state.withLock { $0.malformed &+= n } }
 
     var stats: SubscriptionStats {
         state.withLock { s in
             SubscriptionStats(
                 id: id, name: name, patterns: patterns.map(\.text), policy: policy.name, capacity: policy.capacity,
                 depth: s.queue.count, maxDepth: s.maxDepth, accepted: s.accepted, delivered: s.delivered,
-                dropped: s.dropped, blockedPublishers: s.blocked.count, gaps: s.gaps, malformed: s.malformed)
+                dropped: s.dropped, blockedPublishers: s.blocked.count + (s.parkedProducer == nil ? 0 : 1), gaps: s.gaps, malformed: s.malformed)
         }
     }
 }

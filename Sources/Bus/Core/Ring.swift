@@ -29,6 +29,15 @@ final class Ring<Element>: @unchecked Sendable {
         count += 1
     }
 
+    /// `append` taking ownership of the element (no copy when it is the caller's last use).
+    @inline(__always) func push(_ e: consuming Element) {
+        if count == capacity { grow() }
+        var tail = head + count
+        if tail >= capacity { tail -= capacity }
+        (storage + tail).initialize(to: e)
+        count += 1
+    }
+
     @inline(__always) func popFirst() -> Element? {
         guard count > 0 else { return nil }
         let e = (storage + head).move()
@@ -37,6 +46,14 @@ final class Ring<Element>: @unchecked Sendable {
         count -= 1
         if count == 0 { head = 0 }
         return e
+    }
+
+    /// Puts an element back at the front (the next `popFirst` returns it).
+    func prepend(_ e: Element) {
+        if count == capacity { grow() }
+        head = head == 0 ? capacity - 1 : head - 1
+        (storage + head).initialize(to: e)
+        count += 1
     }
 
     /// Drops the oldest element.

@@ -36,6 +36,8 @@ struct CommandSpec {
     var minPositionals = 0
     var options: [Option] = []
     var details: String = ""
+    /// Internal commands (e.g. a benchmark's child process) are left out of the listings.
+    var hidden = false
 
     init(_ path: String, summary: String) {
         self.path = path
@@ -66,6 +68,12 @@ struct CommandSpec {
     func flag(_ name: String, _ help: String) -> CommandSpec {
         var s = self
         s.options.append(Option(name: name, value: nil, help: help, repeatable: false))
+        return s
+    }
+
+    func hide() -> CommandSpec {
+        var s = self
+        s.hidden = true
         return s
     }
 

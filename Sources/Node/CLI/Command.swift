@@ -19,6 +19,7 @@ enum CommandRegistry {
         JournalAddCommand.self,
         JournalGenerateCommand.self,
         BenchBusCommand.self,
+        BenchBusPeerCommand.self,
         BenchCodecCommand.self,
         BenchIndicatorsCommand.self,
         BenchSentimentCommand.self,
@@ -39,7 +40,7 @@ enum CommandRegistry {
 
     static func topHelp() -> String {
         var out = overview + "Commands:\n"
-        for c in all {
+        for c in all where !c.spec.hidden {
             let p = c.spec.path
             out += "  " + p + String(repeating: " ", count: max(2, 22 - p.count)) + c.spec.summary + "\n"
         }
@@ -61,7 +62,7 @@ enum CommandRegistry {
 
     /// Commands under a group word such as `bench`.
     static func group(_ word: String) -> [any AgoraCommand.Type] {
-        all.filter { $0.spec.path.hasPrefix(word + " ") }
+        all.filter { $0.spec.path.hasPrefix(word + " ") && !$0.spec.hidden }
     }
 
     static func main(_ argv: [String]) async -> Int32 {
