@@ -217,6 +217,7 @@ final class Mailbox: Sendable {
     /// (cancelled or finished): the rest of the batch is discarded.
     func offerBatch(_ batch: inout Ring<Envelope>, parker: ThreadParker) -> Bool {
         while !batch.isEmpty {
+            var schedule: EventLoop?
             let (open, wake) = state.withLock { s -> (Bool, UnsafeContinuation<Void, Never>?) in
                 if s.cancelled || s.finished { return (false, nil) }
                 var appended = false
@@ -244,11 +245,16 @@ final class Mailbox: Sendable {
                 if !batch.isEmpty { s.parkedProducer = parker }
                 guard appended else { return (true, nil) }
                 markBusy(&s)
+                if let loop = s.loop, !s.scheduled {
+                    s.scheduled = true
+                    schedule = loop
+                }
                 let c = s.consumer
                 s.consumer = nil
                 return (true, c)
             }
             wake?.resume()
+            schedule?.schedule(self)
             if !open {
                 batch.removeAll()
                 return false
@@ -446,6 +452,10 @@ final class Mailbox: Sendable {
                         n += 1
                     }
                     s.blocked.removeFirst(n)
+                }
+                if let p = s.parkedProducer {
+                    s.parkedProducer = nil
+                    p.unpark()
                 }
                 return (.batch(full), admitted)
             }
