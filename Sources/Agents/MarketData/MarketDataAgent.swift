@@ -118,7 +118,7 @@ public actor MarketDataAgent {
             return summary
         }
         do {
-            while let item = try nextItem() {
+            while !stopRequested, let item = try nextItem() {
                 if config.mode == .paced { try await pace(item.time) }
                 try await publish(item)
             }
@@ -139,6 +139,13 @@ public actor MarketDataAgent {
     private var marketStart: Timestamp?
     private var wallStart = Timestamp.epoch
     private var ended = false
+    private var stopRequested = false
+
+    /// Asks the replay to stop taking new bars: the cycle in flight finishes, then
+    /// `market.end` is published as if the data had ended (graceful shutdown).
+    public func requestStop() {
+        stopRequested = true
+    }
     private var newsTopics = TopicCache(prefix: "market.news.")
     private var barTopics = TopicCache(prefix: "market.bar.")
 
@@ -192,7 +199,7 @@ public actor MarketDataAgent {
     /// cycle), or to the end of the data (then `market.end`).
     private func advance() async {
         do {
-            while let item = try nextItem() {
+            while !stopRequested, let item = try nextItem() {
                 try await publish(item)
                 if case .bar = item { return }
             }

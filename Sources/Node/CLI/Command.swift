@@ -14,6 +14,7 @@ protocol AgoraCommand: Sendable {
 enum CommandRegistry {
     static let all: [any AgoraCommand.Type] = [
         RunCommand.self,
+        NodeCommand.self,
         BacktestCommand.self,
         JournalAnalyzeCommand.self,
         JournalAddCommand.self,

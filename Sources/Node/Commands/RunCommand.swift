@@ -44,6 +44,7 @@ enum RunCommand: AgoraCommand {
         .option("symbol", "SYM", "With --tap: only events about this symbol.", repeatable: true)
         .option("format", "line|json", "With --tap: one readable line, or JSON Lines (default line).")
         .option("record", "FILE", "Write every event to FILE in the wire format (JSON Lines).")
+        .option("outputs", "DIR", "Write the reports in DIR instead of the topology's outputs.dir.")
         .option("explain", "WHICH", "Print the decision chain of cycles: trades, all, or a cycle id like GOOG@2012-07-02T00:00:00Z.")
         .option("log-level", "LEVEL", "trace, debug, info (default; or AGORA_LOG_LEVEL), notice, warning, error.")
         .option("log-format", "FMT", "logfmt (default) or json.")
@@ -60,6 +61,7 @@ enum RunCommand: AgoraCommand {
         options.tap = args.strings("tap")
         (options.tapFilter, options.tapFormat) = try RunFlags.tap(args)
         options.record = args.string("record")
+        options.outputsDir = args.string("outputs")
         options.explain = args.string("explain").map { ExplainSelection(parsing: $0) }
         options.title = "Agora run — \(topology.market.data.map(\.file).joined(separator: ", "))"
         let result = try await LocalRun.execute(options)

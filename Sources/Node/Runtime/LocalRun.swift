@@ -95,6 +95,8 @@ enum LocalRun {
         var stats: String?
         var report: String?
         var journal: String?
+        /// Replaces the topology's `outputs.dir`.
+        var outputsDir: String?
         var writeDefaults = true
         var title = "Agora backtest"
         var logger = Logger(label: "agora")
@@ -173,26 +175,9 @@ enum LocalRun {
 
         let rec = await collector.recorder
         let stats = BacktestStatistics.compute(rec.inputs)
-        var written: [String] = []
-        func path(_ override: String?, _ configured: String?) -> String? {
-            if let override { return override }
-            guard o.writeDefaults, let configured else { return nil }
-            return t.resolve((t.outputs.dir as NSString).appendingPathComponent(configured))
-        }
-        if let p = path(o.trades, t.outputs.trades) { try RunReports.write(RunReports.tradesCSV(rec.trades), to: p); written.append(p) }
-        if let p = path(o.equity, t.outputs.equity) { try RunReports.write(RunReports.equityCSV(rec), to: p); written.append(p) }
-        if let p = path(o.stats, t.outputs.stats) { try RunReports.write(RunReports.statsJSON(stats), to: p); written.append(p) }
-        if let p = path(o.report, t.outputs.report) {
-            try RunReports.write(HTMLReport.render(title: o.title, stats: stats, recorder: rec), to: p)
-            written.append(p)
-        }
-        if let journal = society.journal, let p = path(o.journal, t.outputs.journal) {
-            let report = await journal.currentReport()
-            try RunReports.write(report.jsonText(), to: p)
-            let md = (p as NSString).deletingPathExtension + ".md"
-            try RunReports.write(report.markdown, to: md)
-            written += [p, md]
-        }
+        let paths = RunOutputs.Paths(topology: t, dir: o.outputsDir, writeDefaults: o.writeDefaults,
+                                     trades: o.trades, equity: o.equity, stats: o.stats, report: o.report, journal: o.journal)
+        var written = try RunOutputs.write(paths, recorder: rec, stats: stats, title: o.title, journal: await society.journal?.currentReport())
         if let o = o.record { written.append(o) }
         if let sel = o.explain {
             let events = await collector.events
@@ -239,4 +224,49 @@ struct EventRecorderBox {
         }
     }
     func make() async throws -> EventRecorder { try await EventRecorder(bus: bus, path: path) }
+}
+
+/// Writes a run's reports: stats JSON, trades and equity CSVs, the HTML report, the journal.
+enum RunOutputs {
+    struct Paths {
+        var trades: String?
+        var equity: String?
+        var stats: String?
+        var report: String?
+        var journal: String?
+
+        /// Explicit paths win; otherwise (with `writeDefaults`) the topology's outputs,
+        /// in `dir` or the topology's `outputs.dir`.
+        init(topology t: Topology, dir: String?, writeDefaults: Bool, trades: String?, equity: String?, stats: String?, report: String?, journal: String?) {
+            func path(_ override: String?, _ configured: String?) -> String? {
+                if let override { return override }
+                guard writeDefaults, let configured else { return nil }
+                if let dir { return (dir as NSString).appendingPathComponent(configured) }
+                return t.resolve((t.outputs.dir as NSString).appendingPathComponent(configured))
+            }
+            self.trades = path(trades, t.outputs.trades)
+            self.equity = path(equity, t.outputs.equity)
+            self.stats = path(stats, t.outputs.stats)
+            self.report = path(report, t.outputs.report)
+            self.journal = path(journal, t.outputs.journal)
+        }
+    }
+
+    /// Writes what `paths` asks for; returns the files written.
+    static func write(_ paths: Paths, recorder rec: RunRecorder?, stats: BacktestStats?, title: String, journal: CoachingReport?) throws -> [String] {
+        var written: [String] = []
+        if let rec, let stats {
+            if let p = paths.trades { try RunReports.write(RunReports.tradesCSV(rec.trades), to: p); written.append(p) }
+            if let p = paths.equity { try RunReports.write(RunReports.equityCSV(rec), to: p); written.append(p) }
+            if let p = paths.stats { try RunReports.write(RunReports.statsJSON(stats), to: p); written.append(p) }
+            if let p = paths.report { try RunReports.write(HTMLReport.render(title: title, stats: stats, recorder: rec), to: p); written.append(p) }
+        }
+        if let journal, let p = paths.journal {
+            try RunReports.write(journal.jsonText(), to: p)
+            let md = (p as NSString).deletingPathExtension + ".md"
+            try RunReports.write(journal.markdown, to: md)
+            written += [p, md]
+        }
+        return written
+    }
 }

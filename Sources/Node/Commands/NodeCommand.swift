@@ -1,0 +1,182 @@
+import Agents
+import Bus
+import Foundation
+import Orchestrator
+import Synchronization
+
+/// `agora node NAME`: one node of the topology, over Redis.
+enum NodeCommand: AgoraCommand {
+    static let spec = CommandSpec("node", summary: "Run one node of the topology over Redis.")
+        .positional("NAME", "The node's name in the topology.")
+        .option("topology", "FILE", "The topology (default: topology.json).")
+        .option("bus", "URL", "Redis URL, replacing the topology's bus.url.")
+        .option("prefix", "PREFIX", "Channel prefix, replacing the topology's bus.prefix.")
+        .option("outputs", "DIR", "Write the reports in DIR instead of the topology's outputs.dir.")
+        .option("record", "FILE", "Write every event this node sees to FILE (JSON Lines).")
+        .option("metrics", "HOST:PORT", "Serve Prometheus metrics at /metrics and a health check at /healthz.")
+        .option("heartbeat", "SECONDS", "Heartbeat interval (default 1); a node silent for 3 intervals is down.")
+        .option("startup-timeout", "SECONDS", "Backtests wait this long for every node to come up (default 60).")
+        .option("log-level", "LEVEL", "trace, debug, info (default; or AGORA_LOG_LEVEL), notice, warning, error.")
+        .option("log-format", "FMT", "logfmt (default) or json.")
+        .detail("""
+            Builds the agents the topology places in NAME and connects them to Redis. Every
+            node publishes system.heartbeat.NAME; one that stops is reported down and the
+            orchestrator decides without its votes. In backtest mode the node with the market
+            data waits until every node is up, then replays cycle by cycle. The run ends at
+            system.finished: the node with the portfolio writes the reports, the node with the
+            journal its report, and every node exits 0. SIGINT or SIGTERM: stop taking new bars,
+            finish the cycle in flight, flush, exit 0; a second signal exits at once.
+            """)
+
+    static func run(_ args: Arguments) async throws -> Int32 {
+        let name = args.positional(0)!
+        var topology = try RunFlags.loadTopology(args.string("topology") ?? "topology.json")
+        guard let node = topology.node(name) else {
+            let names = topology.nodes.map(\.name)
+            let hint = Arguments.closest(name, among: names).map { " (did you mean \"\($0)\"?)" } ?? ""
+            throw CommandError("no node \"\(name)\" in \(topology.file)\(hint); nodes: \(names.joined(separator: ", "))")
+        }
+        if let p = args.string("prefix") { topology.bus.prefix = p }
+        guard let url = args.string("bus") ?? topology.bus.url else {
+            throw CommandError("no Redis URL: set bus.url in \(topology.file) or pass --bus redis://host:port")
+        }
+        let interval = try args.double("heartbeat", default: 1, range: 0.01...3600)
+        let startupTimeout = try args.double("startup-timeout", default: 60, range: 0.1...86_400)
+        let logger = try RunFlags.logging(args).labeled("node/\(name)")
+        let metrics = args.string("metrics") != nil ? Metrics() : nil
+        let clock = SystemClock()
+
+        let bus: RedisBus
+        do {
+            bus = try await RedisBus.connect(url: url, prefix: topology.bus.prefix, logger: logger.labeled("bus.redis"))
+        } catch {
+            throw CommandError("\(error)")
+        }
+        let executor = AgentExecutor(name: "agora-\(name)")
+        defer { executor.stop() }
+
+        var feed: MarketFeed?
+        if node.agents.contains(.marketData) {
+            let inputs = try LocalRun.inputs(topology)
+            do { _ = try inputs.validate() } catch { throw CommandError(error.description) }
+            do { feed = try inputs.open() } catch { throw CommandError(error.description) }
+        }
+        let collector = node.agents.contains(.portfolio)
+            ? try await RunCollector(bus: bus, executor: executor, initialCash: topology.portfolio.initialCash, keepAll: false) : nil
+        let recorder = try args.string("record").map { try EventRecorderBox(bus: bus, path: $0) }
+        let society = try await Society.build(
+            topology: topology, nodes: [node], bus: bus, executor: executor, clock: clock, logger: logger,
+            metrics: metrics, market: feed)
+
+        let heartbeat = HeartbeatPublisher(node: name, agents: node.agents.map(\.rawValue), bus: bus, clock: clock, interval: .seconds(interval))
+        var voterNodes: [String: String] = [:]
+        for n in topology.nodes { for a in n.agents where AgentKind.voters.contains(a) { voterNodes[a.rawValue] = n.name } }
+        let watch = try await NodeWatch(
+            bus: bus, nodes: topology.nodes.map(\.name), voterNodes: voterNodes, clock: clock, interval: interval,
+            logger: logger, metrics: metrics, orchestrator: society.orchestrator)
+        var server: MetricsServer?
+        if let address = args.string("metrics"), let metrics {
+            let s = try MetricsServer(
+                address: address,
+                render: { NodeMetrics.render(metrics, bus: bus, node: name) },
+                health: { (true, "ok: node \(name)") })
+            s.start()
+            server = s
+            logger.info("metrics at http://\(s.host):\(s.port)/metrics")
+        }
+        defer { server?.stop() }
+
+        let stop = StopFlag()
+        let marketData = society.marketData
+        let signals = SignalHandler { sig in
+            stop.set()
+            logger.info("signal \(sig): stopping (a second signal exits at once)")
+            if let md = marketData { Task { await md.requestStop() } }
+        }
+        defer { signals.cancel() }
+
+        var side: [Task<Void, Never>] = []
+        if let collector { side.append(Task { await collector.run() }) }
+        if let r = try await recorder?.make() { side.append(executor.start { await r.run() }) }
+        let beats = Task { await heartbeat.run() }
+        let watching = Task { await watch.run() }
+        society.start()
+        logger.info("node \(name) up with \(node.agents.map(\.rawValue).joined(separator: ", ")) on \(bus.transport)")
+
+        if let md = society.marketData {
+            _ = md
+            if topology.market.mode == .backtest {
+                let missing = await watch.waitForAll(timeout: startupTimeout)
+                if !missing.isEmpty {
+                    throw CommandError("nodes \(missing.joined(separator: ", ")) did not come up within \(Fmt.fixed(startupTimeout, 0)) s (no heartbeat)")
+                }
+            }
+            let summary = try await society.runMarket()
+            logger.info("market data replayed: \(summary?.bars ?? 0) bars")
+        }
+        // Until the run is over, or a signal asks this node to stop.
+        let finished: RunFinished? = await withTaskGroup(of: RunFinished?.self) { g in
+            g.addTask { await society.waitForFinish() }
+            g.addTask {
+                while !stop.isSet { try? await Task.sleep(for: .milliseconds(50)) }
+                return nil
+            }
+            let first = await g.next() ?? nil
+            g.cancelAll()
+            return first
+        }
+        if let f = finished { logger.info("run finished: \(f.trades) trades, equity \(Fmt.fixed(f.equity, 2))") }
+        // Let what this node accepted be handled before it leaves.
+        await drain(bus)
+        await heartbeat.set(status: "stopping")
+        var written: [String] = []
+        if collector != nil || society.journal != nil {
+            let rec = await collector?.recorder
+            let paths = RunOutputs.Paths(topology: topology, dir: args.string("outputs"), writeDefaults: true,
+                                         trades: nil, equity: nil, stats: nil, report: nil, journal: nil)
+            written = try RunOutputs.write(
+                paths, recorder: rec, stats: rec.map { BacktestStatistics.compute($0.inputs) },
+                title: "Agora run — \(topology.market.data.map(\.file).joined(separator: ", "))", journal: await society.journal?.currentReport())
+        }
+        beats.cancel()
+        watching.cancel()
+        await society.shutdown()
+        for s in side { await s.value }
+        if !written.isEmpty { logger.info("wrote \(written.joined(separator: ", "))") }
+        return 0
+    }
+
+    /// Waits until this process's queues are empty and stay so for a moment.
+    static func drain(_ bus: any EventBus) async {
+        var quiet = 0
+        for _ in 0..<400 {
+            if bus.statistics().queueDepth == 0 { quiet += 1 } else { quiet = 0 }
+            if quiet >= 4 { return }
+            try? await Task.sleep(for: .milliseconds(25))
+        }
+    }
+}
+
+/// The node's metrics, with the bus counters read at scrape time.
+enum NodeMetrics {
+    static func render(_ m: Metrics, bus: any EventBus, node: String) -> String {
+        let s = bus.statistics()
+        m.set("agora_events_published_total", ["node": node], Double(s.published))
+        m.set("agora_reconnects_total", ["node": node], Double(s.reconnects))
+        for sub in s.subscriptions {
+            m.set("agora_queue_depth", ["subscription": sub.name], Double(sub.depth))
+            m.set("agora_dropped_total", ["subscription": sub.name], Double(sub.dropped))
+            m.set("agora_gaps_total", ["subscription": sub.name], Double(sub.gaps))
+            m.set("agora_malformed_total", ["subscription": sub.name], Double(sub.malformed))
+            m.set("agora_delivered_total", ["subscription": sub.name], Double(sub.delivered))
+        }
+        return m.render()
+    }
+}
+
+/// A flag set once (by a signal) and read from anywhere.
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .sequentiallyConsistent) }
+    var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
+}
