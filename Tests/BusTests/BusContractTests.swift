@@ -114,6 +114,28 @@ struct TimeoutError: Error, CustomStringConvertible {
         await bus.shutdown()
     }
 
+    /// A literal topic and a wildcard over the same channel, each in its own subscription,
+    /// and a subscriber on a second bus (another process, for Redis): everyone gets it once.
+    @Test(arguments: Transport.allCases)
+    func literalAndWildcardSubscriptionsBothReceive(_ t: Transport) async throws {
+        let bus = try await t.makeBus()
+        let other: any EventBus = t == .memory ? bus : try await RedisTestEnvironment.bus("contract") { $0.prefix = (bus as! RedisBus).configuration.prefix }
+        let all = try await bus.subscribe(["*"], options: SubscriptionOptions(name: "all"))
+        let finished = try await bus.subscribe(["system.finished"], options: SubscriptionOptions(name: "fin", types: [.runFinished]))
+        let remote = try await other.subscribe(["system.finished"], options: SubscriptionOptions(name: "remote", types: [.runFinished]))
+        let pub = Publisher(bus: bus, source: "test/p")
+        try await pub.publish(RunFinished(time: .epoch, trades: 3, equity: 1, by: "portfolio"))
+        for sub in [all, finished, remote] {
+            let e = try await withTimeout {
+                var it = sub.makeAsyncIterator()
+                return await it.next()
+            }
+            #expect(e?.topic == "system.finished", "\(sub.name)")
+        }
+        await bus.shutdown()
+        if t == .redis { await other.shutdown() }
+    }
+
     @Test(arguments: Transport.allCases)
     func orderIsKeptPerPublisherAndFanOutIsExact(_ t: Transport) async throws {
         let bus = try await t.makeBus()

@@ -4,11 +4,15 @@ import Bus
 /// bar time, the last portfolio snapshot at or before it), the closes of each symbol, the
 /// closed trades, and how much each voter weighed in the decisions.
 ///
-/// It only reads events, so a single-process run and a distributed run that saw the same
-/// events produce the same reports.
+/// It only reads events, and depends only on the order of each publisher's own events, never
+/// on how two publishers' events interleave: bars (from the market data) and snapshots (from
+/// the portfolio) are kept apart and joined by event time. So a single-process run and a
+/// distributed run, where a fill's snapshot may overtake the next bar, give the same reports.
 public struct RunRecorder: Sendable {
     public private(set) var times: [Timestamp] = []
-    public private(set) var equity: [Double] = []
+    /// Portfolio snapshots, (event time, equity), in the portfolio's publishing order.
+    private var snapshots: [(time: Timestamp, equity: Double)] = []
+    private let initialCash: Double
     public private(set) var closes: [String: [Double]] = [:]
     public private(set) var trades: [ClosedTrade] = []
     public private(set) var decisions: [String: Int] = ["buy": 0, "sell": 0, "hold": 0]
@@ -17,11 +21,27 @@ public struct RunRecorder: Sendable {
     public private(set) var denials: [String: Int] = [:]
     public private(set) var fills = 0
     public private(set) var halts: [Halt] = []
-    private var lastEquity: Double
     private var lastClose: [String: Double] = [:]
     private var symbolsOrder: [String] = []
 
-    public init(initialCash: Double) { lastEquity = initialCash }
+    public init(initialCash: Double) { self.initialCash = initialCash }
+
+    /// Equity at each of `times`: the last snapshot (in publishing order) whose event time is
+    /// at or before it; the initial cash before the first one.
+    public var equity: [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(times.count)
+        var value = initialCash
+        var i = 0
+        for t in times {
+            while i < snapshots.count && snapshots[i].time <= t {
+                value = snapshots[i].equity
+                i += 1
+            }
+            out.append(value)
+        }
+        return out
+    }
 
     public mutating func record(_ e: Envelope) {
         switch e.payload {
@@ -29,7 +49,6 @@ public struct RunRecorder: Sendable {
             if times.last != b.time {
                 if let last = times.last, b.time < last { return } // late bar of a merged stream: ignore for the curve
                 times.append(b.time)
-                equity.append(lastEquity)
                 for s in symbolsOrder { closes[s]!.append(lastClose[s]!) }
             }
             if closes[b.symbol] == nil {
@@ -39,8 +58,7 @@ public struct RunRecorder: Sendable {
             lastClose[b.symbol] = b.close
             closes[b.symbol]![closes[b.symbol]!.count - 1] = b.close
         case .portfolioSnapshot(let s):
-            lastEquity = s.equity
-            if let last = times.last, s.time >= last { equity[equity.count - 1] = s.equity }
+            snapshots.append((s.time, s.equity))
         case .tradeClosed(let t):
             trades.append(t)
         case .decision(let d):

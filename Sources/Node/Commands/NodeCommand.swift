@@ -118,7 +118,7 @@ enum NodeCommand: AgoraCommand {
         let finished: RunFinished? = await withTaskGroup(of: RunFinished?.self) { g in
             g.addTask { await society.waitForFinish() }
             g.addTask {
-                while !stop.isSet { try? await Task.sleep(for: .milliseconds(50)) }
+                while !stop.isSet && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
                 return nil
             }
             let first = await g.next() ?? nil
