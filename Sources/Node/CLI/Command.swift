@@ -15,6 +15,10 @@ enum CommandRegistry {
     static let all: [any AgoraCommand.Type] = [
         RunCommand.self,
         NodeCommand.self,
+        CheckCommand.self,
+        TapCommand.self,
+        ReplayCommand.self,
+        ExplainCommand.self,
         BacktestCommand.self,
         JournalAnalyzeCommand.self,
         JournalAddCommand.self,

@@ -29,8 +29,13 @@ enum NodeCommand: AgoraCommand {
             """)
 
     static func run(_ args: Arguments) async throws -> Int32 {
-        let name = args.positional(0)!
-        var topology = try RunFlags.loadTopology(args.string("topology") ?? "topology.json")
+        let topology = try RunFlags.loadTopology(args.string("topology") ?? "topology.json")
+        return try await runNode(args.positional(0)!, topology: topology, args: args)
+    }
+
+    /// Runs node `name` of `topology`; `inputs` replaces the topology's market data (replay).
+    static func runNode(_ name: String, topology given: Topology, args: Arguments, inputs replayed: MarketInputs? = nil) async throws -> Int32 {
+        var topology = given
         guard let node = topology.node(name) else {
             let names = topology.nodes.map(\.name)
             let hint = Arguments.closest(name, among: names).map { " (did you mean \"\($0)\"?)" } ?? ""
@@ -57,8 +62,10 @@ enum NodeCommand: AgoraCommand {
 
         var feed: MarketFeed?
         if node.agents.contains(.marketData) {
-            let inputs = try LocalRun.inputs(topology)
-            do { _ = try inputs.validate() } catch { throw CommandError(error.description) }
+            let inputs = try replayed ?? LocalRun.inputs(topology)
+            if replayed == nil {
+                do { _ = try inputs.validate() } catch { throw CommandError(error.description) }
+            }
             do { feed = try inputs.open() } catch { throw CommandError(error.description) }
         }
         let collector = node.agents.contains(.portfolio)
@@ -98,6 +105,12 @@ enum NodeCommand: AgoraCommand {
         var side: [Task<Void, Never>] = []
         if let collector { side.append(Task { await collector.run() }) }
         if let r = try await recorder?.make() { side.append(executor.start { await r.run() }) }
+        var observer: MetricsObserver?
+        if let metrics {
+            let o = try await MetricsObserver(bus: bus, executor: executor, metrics: metrics, localNodes: [name])
+            side.append(Task { await o.run() })
+            observer = o
+        }
         let beats = Task { await heartbeat.run() }
         let watching = Task { await watch.run() }
         society.start()
@@ -140,6 +153,7 @@ enum NodeCommand: AgoraCommand {
         }
         beats.cancel()
         watching.cancel()
+        await observer?.stop()
         await society.shutdown()
         for s in side { await s.value }
         if !written.isEmpty { logger.info("wrote \(written.joined(separator: ", "))") }

@@ -46,6 +46,7 @@ enum RunCommand: AgoraCommand {
         .option("record", "FILE", "Write every event to FILE in the wire format (JSON Lines).")
         .option("outputs", "DIR", "Write the reports in DIR instead of the topology's outputs.dir.")
         .option("explain", "WHICH", "Print the decision chain of cycles: trades, all, or a cycle id like GOOG@2012-07-02T00:00:00Z.")
+        .option("metrics", "HOST:PORT", "Serve Prometheus metrics at /metrics and a health check at /healthz while the run goes on.")
         .option("log-level", "LEVEL", "trace, debug, info (default; or AGORA_LOG_LEVEL), notice, warning, error.")
         .option("log-format", "FMT", "logfmt (default) or json.")
         .detail("""
@@ -62,6 +63,8 @@ enum RunCommand: AgoraCommand {
         (options.tapFilter, options.tapFormat) = try RunFlags.tap(args)
         options.record = args.string("record")
         options.outputsDir = args.string("outputs")
+        options.metrics = args.string("metrics")
+        options.handleSignals = true
         options.explain = args.string("explain").map { ExplainSelection(parsing: $0) }
         options.title = "Agora run — \(topology.market.data.map(\.file).joined(separator: ", "))"
         let result = try await LocalRun.execute(options)

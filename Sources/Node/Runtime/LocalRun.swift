@@ -97,6 +97,10 @@ enum LocalRun {
         var journal: String?
         /// Replaces the topology's `outputs.dir`.
         var outputsDir: String?
+        /// Serve Prometheus metrics at this HOST:PORT while the run goes on.
+        var metrics: String?
+        /// Stop on SIGINT/SIGTERM (finish the cycle in flight, write the reports).
+        var handleSignals = false
         var writeDefaults = true
         var title = "Agora backtest"
         var logger = Logger(label: "agora")
@@ -140,10 +144,35 @@ enum LocalRun {
         let collector = try await RunCollector(bus: bus, executor: executor, initialCash: t.portfolio.initialCash, keepAll: o.explain != nil)
         let tap = o.tap.isEmpty ? nil : try await LocalTap(bus: bus, patterns: o.tap, filter: o.tapFilter, format: o.tapFormat)
         let recorder = try o.record.map { path in try EventRecorderBox(bus: bus, path: path) }
+        let metrics = o.metrics != nil ? Metrics() : nil
         let society = try await Society.build(
             topology: t, nodes: t.nodes, bus: bus, executor: executor, clock: SystemClock(), logger: o.logger,
-            metrics: nil, market: feed)
+            metrics: metrics, market: feed)
         var side: [Task<Void, Never>] = [Task { await collector.run() }]
+        var observer: MetricsObserver?
+        var server: MetricsServer?
+        if let metrics, let address = o.metrics {
+            let obs = try await MetricsObserver(bus: bus, executor: executor, metrics: metrics, localNodes: t.nodes.map(\.name))
+            side.append(Task { await obs.run() })
+            observer = obs
+            let srv = try MetricsServer(
+                address: address,
+                render: { NodeMetrics.render(metrics, bus: bus, node: "local") },
+                health: { (true, "ok: agora run") })
+            srv.start()
+            server = srv
+            o.logger.info("metrics at http://\(srv.host):\(srv.port)/metrics")
+        }
+        defer { server?.stop() }
+        var signals: SignalHandler?
+        if o.handleSignals, let md = society.marketData {
+            let logger = o.logger
+            signals = SignalHandler { sig in
+                logger.info("signal \(sig): stopping after the cycle in flight (a second signal exits at once)")
+                Task { await md.requestStop() }
+            }
+        }
+        defer { signals?.cancel() }
         if let tap { side.append(executor.start { await tap.run() }) }
         if let r = try await recorder?.make() { side.append(executor.start { await r.run() }) }
         society.start()
@@ -170,6 +199,7 @@ enum LocalRun {
         }
         await bus.waitUntilIdle()
         let seconds = Double(Monotonic.nanoseconds() - t0) / 1e9
+        await observer?.stop()
         await society.shutdown()
         for s in side { await s.value }
 
