@@ -273,7 +273,16 @@ enum TopologyLoader {
                 r.problem("agents.orchestrator.weights.\(name)", "\"\(name)\" is not a voting agent\(hint); voters are technical, sentiment and risk")
             }
         }
-        for p in t.voting.problems() { r.problem("agents.orchestrator", p) }
+        for p in t.voting.problems() {
+            // Name the weight itself where the problem is one weight.
+            if p.hasPrefix("weight of \""), let end = p.dropFirst(11).firstIndex(of: "\"") {
+                r.problem("agents.orchestrator.weights.\(p[p.index(p.startIndex, offsetBy: 11)..<end])", p)
+            } else if p.hasPrefix("weights ") {
+                r.problem("agents.orchestrator.weights", p)
+            } else {
+                r.problem("agents.orchestrator", p)
+            }
+        }
         if t.nodes.count > 1 {
             if t.bus.kind != .redis {
                 r.problem("bus.kind", "\(t.nodes.count) nodes need the redis bus to talk to each other")

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+@testable import Node
+import Bus
+
+/// Every validation rule of topology.json, each with its exact message (JSON path first).
+@Suite struct TopologyValidationTests {
+    static let root = FileManager.default.currentDirectoryPath
+
+    /// A valid one-node topology; `edit` changes it before it is validated.
+    static func problems(_ edit: (inout [String: Any]) -> Void) throws -> [String] {
+        var t: [String: Any] = [
+            "bus": ["kind": "memory"],
+            "market": ["mode": "backtest", "symbols": ["GOOG"], "data": [["file": root + "/data/GOOG.csv", "symbol": "GOOG"]]],
+            "agents": ["orchestrator": ["weights": ["technical": 0.5, "sentiment": 0.2, "risk": 0.3]]],
+            "nodes": [["name": "main", "agents": ["market-data", "technical", "sentiment", "risk", "orchestrator", "portfolio", "execution", "journal"]]],
+        ]
+        edit(&t)
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: t, options: [.sortedKeys]), as: UTF8.self)
+        let json = try ConfigReader.parse(text, file: "t.json")
+        return TopologyLoader.decode(json, file: root + "/t.json").1.map(\.description)
+    }
+
+    static var split: [[String: Any]] { [
+        ["name": "feed", "agents": ["market-data", "sentiment"]],
+        ["name": "signals", "agents": ["technical", "risk"]],
+        ["name": "core", "agents": ["orchestrator", "portfolio", "execution", "journal"]],
+    ] }
+
+    @Test func theBaseTopologyIsValid() throws {
+        #expect(try Self.problems { _ in } == [])
+        #expect(try Self.problems { $0["nodes"] = Self.split; $0["bus"] = ["kind": "redis", "url": "redis://127.0.0.1:6379", "prefix": "a."] } == [])
+    }
+
+    @Test func unknownKeysNameTheirPathWithASuggestion() throws {
+        #expect(try Self.problems { t in
+            var m = t["market"] as! [String: Any]
+            m["modee"] = "live"
+            t["market"] = m
+        } == ["market.modee: unknown key (did you mean \"mode\"?)"])
+        #expect(try Self.problems { $0["nodez"] = [] } == ["nodez: unknown key (did you mean \"nodes\"?)"])
+    }
+
+    @Test func unknownAgentsAreNamedWithTheirIndex() throws {
+        let p = try Self.problems { t in
+            t["nodes"] = [["name": "main", "agents": ["market-data", "technical", "sentimnet", "risk", "orchestrator", "portfolio", "execution", "journal"]]]
+        }
+        #expect(p.first == "nodes[0].agents[2]: unknown agent \"sentimnet\" (did you mean \"sentiment\"?)")
+    }
+
+    @Test func anAgentPlacedTwiceOrNowhereIsRefused() throws {
+        var nodes = Self.split
+        nodes[2]["agents"] = ["orchestrator", "portfolio", "execution", "journal", "risk"]
+        let twice = try Self.problems { $0["nodes"] = nodes; $0["bus"] = ["kind": "redis", "url": "redis://127.0.0.1:6379"] }
+        #expect(twice == ["nodes[2].agents[4]: agent \"risk\" is already placed in node \"signals\"; every agent runs in exactly one node"])
+
+        let nowhere = try Self.problems { $0["nodes"] = [["name": "main", "agents": ["market-data", "technical", "sentiment", "risk", "orchestrator", "portfolio", "journal"]]] }
+        #expect(nowhere.first == "nodes: agent \"execution\" is placed in no node")
+    }
+
+    @Test(arguments: [
+        (["technical": -0.1, "sentiment": 0.5, "risk": 0.3], "agents.orchestrator.weights.technical: weight of \"technical\" is -0.1: weights must be finite and ≥ 0"),
+        (["technical": 0, "sentiment": 0, "risk": 0], "agents.orchestrator.weights: weights must sum to a positive number"),
+    ] as [([String: Double], String)])
+    func weightsMustBeNonNegativeWithAPositiveSum(weights: [String: Double], message: String) throws {
+        #expect(try Self.problems { $0["agents"] = ["orchestrator": ["weights": weights]] } == [message])
+    }
+
+    @Test func aMultiNodeTopologyNeedsARedisURL() throws {
+        #expect(try Self.problems { $0["nodes"] = Self.split; $0["bus"] = ["kind": "redis"] } == ["bus.url: missing: a topology with 3 nodes needs the Redis URL"])
+        #expect(try Self.problems { $0["nodes"] = Self.split }.contains("bus.kind: 3 nodes need the redis bus to talk to each other"))
+    }
+
+    @Test func unreadableDataFilesAreNamed() throws {
+        let p = try Self.problems { t in
+            var m = t["market"] as! [String: Any]
+            m["data"] = [["file": "/nonexistent/GOOG.csv", "symbol": "GOOG"]]
+            t["market"] = m
+        }
+        #expect(p == ["market.data[0].file: cannot read \"/nonexistent/GOOG.csv\" (resolved to /nonexistent/GOOG.csv)"])
+    }
+
+    @Test func everyProblemIsReportedNotJustTheFirst() throws {
+        let p = try Self.problems { t in
+            t["bus"] = ["kind": "redis"]
+            t["nodes"] = Self.split
+            t["agents"] = ["orchestrator": ["weights": ["technical": -1]]]
+        }
+        #expect(p.count >= 2)
+    }
+
+    @Test func checkCommandExitsOneOnABadTopologyAndZeroOnTheRepoOne() async throws {
+        let bad = NSTemporaryDirectory() + "agora-check-\(getpid()).json"
+        try #"{"bus": {"kind": "memory"}, "nodes": [{"name": "main", "agents": ["sentimnet"]}]}"#.write(toFile: bad, atomically: true, encoding: .utf8)
+        #expect(await CommandRegistry.main(["check", bad]) == 1)
+        #expect(await CommandRegistry.main(["check", "topology.json"]) == 0)
+        #expect(await CommandRegistry.main(["check", "examples/sma-cross.json"]) == 0)
+    }
+}
