@@ -86,7 +86,11 @@ enum NodeCommand: AgoraCommand {
             let s = try MetricsServer(
                 address: address,
                 render: { NodeMetrics.render(metrics, bus: bus, node: name) },
-                health: { (true, "ok: node \(name)") })
+                health: {
+                    let r = bus.redisStatistics()
+                    if r.publisherConnected && r.subscriberConnected { return (true, "ok: node \(name) connected to Redis") }
+                    return (false, "unhealthy: node \(name): Redis " + (r.publisherConnected ? "subscriber" : "publisher") + " connection is down")
+                })
             s.start()
             server = s
             logger.info("metrics at http://\(s.host):\(s.port)/metrics")

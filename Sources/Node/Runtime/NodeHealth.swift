@@ -83,7 +83,7 @@ actor NodeWatch {
     func run() async {
         let checker = Task { [weak self] in
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds((self?.interval ?? 1) / 2))
+                try? await Task.sleep(for: .seconds((self?.interval ?? 1) / 4))
                 await self?.check()
             }
         }
@@ -116,7 +116,10 @@ actor NodeWatch {
         for node in nodes {
             guard let seen = lastSeen[node], !down.contains(node) else { continue }
             let silent = (now - seen).secondsDouble
-            if silent > missed * interval {
+            // Checked every quarter interval against (missed − ¼) intervals of silence: a node
+            // that dies right after a heartbeat is reported within `missed` intervals, and one
+            // merely late by less than missed − ¼ intervals is never reported.
+            if silent > (missed - 0.25) * interval {
                 down.insert(node)
                 changed = true
                 logger.warning("node \(node) is down: no heartbeat for \(Fmt.fixed(silent, 1)) s", ["node": node])

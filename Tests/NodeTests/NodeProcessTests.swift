@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+@testable import Node
+import Bus
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The multi-node paths with real `agora` processes on a real Redis.
+@Suite(.serialized) struct NodeProcessTests {
+    static let root = FileManager.default.currentDirectoryPath
+    static let threeNodes: [(String, [String])] = [
+        ("core", ["orchestrator", "portfolio", "execution", "journal"]),
+        ("signals", ["technical", "risk"]),
+        ("feed", ["market-data", "sentiment"]),
+    ]
+
+    static func prefix(_ tag: String) -> String { "agora-nodetest.\(getpid()).\(tag).\(UUID().uuidString.prefix(6))." }
+
+    /// Redis plus one `agora node` per node reproduce `agora run` byte for byte.
+    @Test(.timeLimit(.minutes(3)))
+    func distributedRunMatchesTheSingleProcessRunByteForByte() async throws {
+        let dir = scratchDirectory("parity")
+        let topo = dir + "/topology.json"
+        try writeTopology(topo, url: try AgoraProcess.redisURL(), prefix: Self.prefix("parity"),
+                          data: Self.root + "/data/GOOG.csv", news: Self.root + "/data/GOOG-news-sample.jsonl", nodes: Self.threeNodes)
+        var procs: [AgoraProcess] = []
+        defer { procs.forEach { $0.stop() } }
+        for (name, _) in Self.threeNodes {
+            procs.append(try AgoraProcess(name, ["node", name, "--topology", topo, "--outputs", dir + "/dist", "--heartbeat", "0.2", "--log-level", "notice"], dir: dir))
+        }
+        for p in procs {
+            let status = await p.wait(timeout: 150)
+            #expect(status == 0, "node \(p.name) exited \(status.map(String.init) ?? "(still running)"): \(p.stderr.suffix(2000))")
+        }
+        #expect(await CommandRegistry.main(["run", "--topology", topo, "--outputs", dir + "/local", "--log-level", "warning"]) == 0)
+        for file in ["trades.csv", "stats.json", "equity.csv", "journal.json"] {
+            let a = FileManager.default.contents(atPath: "\(dir)/dist/\(file)")
+            let b = FileManager.default.contents(atPath: "\(dir)/local/\(file)")
+            #expect(a != nil && a == b, "\(file) differs between the distributed run and agora run")
+        }
+        let trades = try String(contentsOfFile: dir + "/local/trades.csv", encoding: .utf8).split(separator: "\n").count - 1
+        #expect(trades > 10)
+    }
+
+    /// SIGKILL one node mid-run: it is reported down within 3 heartbeats, the orchestrator
+    /// decides without its votes (recorded as missing), the others go on. Then SIGTERM the
+    /// feed: every remaining node finishes what it accepted, writes its reports, exits 0.
+    @Test(.timeLimit(.minutes(3)))
+    func aKilledNodeIsReportedDownAndTheOthersFinishGracefully() async throws {
+        let dir = scratchDirectory("kill")
+        let data = dir + "/bars.csv"
+        let synth = try AgoraProcess("synth", ["data", "synth", "--bars", "20000", "--seed", "7"], dir: dir)
+        #expect(await synth.wait(timeout: 60) == 0)
+        try FileManager.default.copyItem(atPath: synth.stdoutPath, toPath: data)
+        let topo = dir + "/topology.json"
+        let nodes: [(String, [String])] = [
+            ("core", ["orchestrator", "portfolio", "execution", "journal"]),
+            ("signals", ["technical", "risk"]),
+            ("news", ["sentiment"]),
+            ("feed", ["market-data"]),
+        ]
+        try writeTopology(topo, url: try AgoraProcess.redisURL(), prefix: Self.prefix("kill"), data: data, news: nil, nodes: nodes)
+        let interval = 0.25
+        var procs: [String: AgoraProcess] = [:]
+        defer { procs.values.forEach { $0.stop() } }
+        for (name, _) in nodes {
+            var args = ["node", name, "--topology", topo, "--outputs", dir + "/out", "--heartbeat", String(interval), "--log-format", "json", "--log-level", "info"]
+            if name == "core" { args += ["--record", dir + "/core.jsonl"] }
+            procs[name] = try AgoraProcess(name, args, dir: dir)
+        }
+        let core = procs["core"]!
+        let decisions = { readLog(dir + "/core.jsonl").compactMap { $0.event(as: Decision.self) } }
+        #expect(await eventually(timeout: 60) { decisions().count >= 100 }, "no decisions: \(core.stderr.suffix(1500))")
+
+        procs["news"]!.signal(SIGKILL)
+        let killedAt = Date()
+        #expect(await eventually(timeout: 10) { core.stderr.contains("node news is down") }, "core never reported news down: \(core.stderr.suffix(1500))")
+        let line = core.stderr.split(separator: "\n").first { $0.contains("node news is down") }.map(String.init) ?? ""
+        let reported = try JSONValue(parsing: line)["time"]?.stringValue.flatMap { try? ISO8601.parse($0) }
+        let delay = reported.map { Double($0.nanoseconds) / 1e9 - killedAt.timeIntervalSince1970 } ?? .infinity
+        // Within 3 heartbeats of the kill, plus scheduling slack on a loaded CI machine.
+        #expect(delay <= 3 * interval + 0.5, "reported down \(delay) s after the kill")
+
+        #expect(await eventually(timeout: 20) { decisions().suffix(20).allSatisfy { $0.missing == ["sentiment"] } && decisions().count > 150 },
+                "decisions after the kill do not record the missing sentiment votes")
+
+        procs["feed"]!.signal(SIGTERM)
+        for name in ["feed", "signals", "core"] {
+            let p = procs[name]!
+            let status = await p.wait(timeout: 60)
+            #expect(status == 0, "\(name) exited \(status.map(String.init) ?? "(still running)"): \(p.stderr.suffix(1500))")
+        }
+
+        // Nothing accepted was lost: every bar the feed published was decided, every order
+        // came to an end, and the reports hold every closed trade.
+        let log = readLog(dir + "/core.jsonl")
+        let bars = log.filter { $0.type == "bar" }.count
+        let end = log.compactMap { $0.event(as: MarketEnd.self) }.first
+        let finished = log.compactMap { $0.event(as: RunFinished.self) }.first
+        #expect(end != nil && finished != nil)
+        #expect(end?.bars == bars)
+        #expect(bars < 20000, "the feed should have stopped early")
+        #expect(Set(log.compactMap { $0.event(as: Decision.self)?.time }).count == bars)
+        let ordered = Set(log.compactMap { $0.event(as: OrderRequest.self)?.orderId })
+        var ended = Set<String>()
+        for e in log {
+            if let f = e.event(as: OrderFilled.self) { ended.insert(f.orderId) }
+            if let d = e.event(as: OrderDenied.self) { ended.insert(d.orderId) }
+            if let r = e.event(as: OrderRejected.self) { ended.insert(r.orderId) }
+        }
+        #expect(ordered.isSubset(of: ended), "orders without an outcome: \(ordered.subtracting(ended).sorted())")
+        let rows = try String(contentsOfFile: dir + "/out/trades.csv", encoding: .utf8).split(separator: "\n").count - 1
+        #expect(rows == finished?.trades)
+        #expect(core.stderr.contains("wrote "))
+    }
+
+    /// `agora tap` against Redis: patterns, --type, --symbol, --format json, --count.
+    @Test(.timeLimit(.minutes(1)))
+    func tapFiltersAndFormatsWhatFlowsOnRedis() async throws {
+        let dir = scratchDirectory("tap")
+        let url = try AgoraProcess.redisURL()
+        let prefix = Self.prefix("tap")
+        let json = try AgoraProcess("tap-json", ["tap", "--bus", url, "--prefix", prefix, "market.*", "--type", "bar", "--symbol", "AAPL", "--format", "json", "--count", "2"], dir: dir)
+        let line = try AgoraProcess("tap-line", ["tap", "--bus", url, "--prefix", prefix, "--count", "3"], dir: dir)
+        defer { json.stop(); line.stop() }
+        #expect(await eventually(timeout: 20) { json.stderr.contains("Ctrl-C") && line.stderr.contains("Ctrl-C") })
+        let bus = try await RedisBus.connect(url: url, prefix: prefix)
+        let pub = Publisher(bus: bus, source: "test/feed")
+        func bar(_ s: String, _ close: Double) -> Bar {
+            Bar(symbol: s, time: Timestamp(seconds: 1_704_153_600), open: close, high: close + 1, low: close - 1, close: close, volume: 10)
+        }
+        try await pub.publish(bar("MSFT", 400))
+        try await pub.publish(Vote(agent: "risk", symbol: "AAPL", time: .epoch, action: .hold, score: 0, confidence: 0, reason: "calm"))
+        try await pub.publish(bar("AAPL", 190))
+        try await pub.publish(bar("AAPL", 191))
+        await bus.shutdown()
+
+        #expect(await json.wait(timeout: 20) == 0)
+        let events = json.stdout.split(separator: "\n").map { try? EventCodec.decode(String($0)) }
+        #expect(events.count == 2)
+        #expect(events.compactMap { $0?.event(as: Bar.self)?.close } == [190, 191])
+
+        #expect(await line.wait(timeout: 20) == 0)
+        let lines = line.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines.first?.contains("market.bar.MSFT  test/feed:1  O 400 H 401 L 399 C 400 V 10") == true, "\(lines)")
+        #expect(lines.dropFirst().first?.contains("signal.risk.AAPL") == true)
+        #expect(line.stderr.contains("3 events shown; gaps 0, malformed 0"))
+    }
+
+    @Test func tapWithoutABusSaysHowToGiveOne() async throws {
+        let dir = scratchDirectory("tap-nobus")
+        let p = try AgoraProcess("tap", ["tap", "--topology", Self.root + "/topology.json"], dir: dir)
+        defer { p.stop() }
+        #expect(await p.wait(timeout: 20) == 64)
+        #expect(p.stderr.contains("no Redis URL"))
+    }
+}

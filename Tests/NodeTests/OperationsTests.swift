@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+@testable import Node
+import Agents
+import Bus
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Record, replay, explain, the tap's formats and the metrics endpoint.
+@Suite(.serialized) struct OperationsTests {
+    /// The decisions of a log, without the wall-clock publish time.
+    static func decisions(_ path: String) throws -> [String] {
+        try EventLog.read(path).filter { $0.type == "decision" }.map { e in
+            var e = e
+            e.published = .epoch
+            return EventCodec.encodeString(e)
+        }
+    }
+
+    /// The repo's topology on the first `bars` bars of GOOG (a debug build decodes logs slowly).
+    static func smallTopology(_ dir: String, bars: Int = 400) throws -> String {
+        let root = FileManager.default.currentDirectoryPath
+        let lines = try String(contentsOfFile: root + "/data/GOOG.csv", encoding: .utf8).split(separator: "\n").prefix(bars + 1)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/GOOG.csv", atomically: true, encoding: .utf8)
+        var t = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/topology.json"))) as! [String: Any]
+        var market = t["market"] as! [String: Any]
+        market["data"] = [["file": dir + "/GOOG.csv", "symbol": "GOOG"]]
+        market["news"] = root + "/data/GOOG-news-sample.jsonl"
+        t["market"] = market
+        let path = dir + "/topology.json"
+        try JSONSerialization.data(withJSONObject: t).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func recordThenReplayReproducesTheSameDecisions() async throws {
+        let dir = scratchDirectory("replay")
+        let topo = try Self.smallTopology(dir)
+        #expect(await CommandRegistry.main(["run", "--topology", topo, "--record", dir + "/a.jsonl", "--outputs", dir + "/a", "--log-level", "warning"]) == 0)
+        #expect(await CommandRegistry.main(["replay", dir + "/a.jsonl", "--topology", topo, "--record", dir + "/b.jsonl", "--outputs", dir + "/b", "--log-level", "warning"]) == 0)
+        let a = try Self.decisions(dir + "/a.jsonl"), b = try Self.decisions(dir + "/b.jsonl")
+        #expect(a.count == 400)
+        #expect(a == b)
+        #expect(FileManager.default.contents(atPath: dir + "/a/trades.csv") == FileManager.default.contents(atPath: dir + "/b/trades.csv"))
+
+        // explain reads the same log.
+        #expect(await CommandRegistry.main(["explain", dir + "/a.jsonl", "trades"]) == 0)
+        let cycle = try EventLog.read(dir + "/a.jsonl").first { $0.type == "order_request" }!.correlation!
+        #expect(await CommandRegistry.main(["explain", dir + "/a.jsonl", cycle]) == 0)
+        #expect(await CommandRegistry.main(["explain", dir + "/a.jsonl", "GOOG@1999-01-01T00:00:00Z"]) == 1)
+    }
+
+    @Test func aDamagedLogIsRefusedWithFileAndLine() throws {
+        let dir = scratchDirectory("badlog")
+        let e = Envelope(Bar(symbol: "X", time: .epoch, open: 1, high: 1, low: 1, close: 1, volume: 1), source: "t/x", seq: 1, published: .epoch)
+        try (EventCodec.encodeString(e) + "\n\n{\"schema\":1,\"type\":\"bar\"\n").write(toFile: dir + "/l.jsonl", atomically: true, encoding: .utf8)
+        #expect(throws: EventLog.Failure.self) { try EventLog.read(dir + "/l.jsonl") }
+        do { _ = try EventLog.read(dir + "/l.jsonl") } catch { #expect("\(error)".hasPrefix(dir + "/l.jsonl:3: ")) }
+        #expect(throws: EventLog.Failure.self) { try EventLog.marketInputs(dir + "/missing.jsonl") }
+    }
+
+    @Test func verbatimReplayPublishesTheRecordedEventsUnchanged() async throws {
+        let dir = scratchDirectory("verbatim")
+        let topo = try Self.smallTopology(dir, bars: 200)
+        #expect(await CommandRegistry.main(["run", "--topology", topo, "--outputs", dir + "/a", "--record", dir + "/a.jsonl", "--log-level", "warning"]) == 0)
+        let recorded = try EventLog.read(dir + "/a.jsonl")
+        let url = try AgoraProcess.redisURL(), prefix = "agora-optest.\(getpid()).verbatim."
+        let bus = try await RedisBus.connect(url: url, prefix: prefix)
+        let sub = try await bus.subscribe(["*"], options: SubscriptionOptions(name: "check", policy: .suspend(capacity: 1 << 20)))
+        #expect(await CommandRegistry.main(["replay", dir + "/a.jsonl", "--verbatim", "--bus", url, "--prefix", prefix, "--log-level", "warning"]) == 0)
+        var got: [Envelope] = []
+        var it = sub.makeAsyncIterator()
+        while got.count < recorded.count, let e = await it.next() { got.append(e) }
+        #expect(got.map(\.id) == recorded.map(\.id))
+        #expect(got.map(\.payload) == recorded.map(\.payload))
+        #expect(sub.stats.gaps == 0)
+        await bus.shutdown()
+    }
+
+    @Test func tapFiltersByTypeAndSymbolAndFormatsOneLine() {
+        let bar = Envelope(Bar(symbol: "AAPL", time: Timestamp(seconds: 1_704_153_600), open: 1, high: 2, low: 0.5, close: 1.5, volume: 100),
+                           source: "feed/market-data", seq: 7, published: .epoch)
+        let vote = Envelope(Vote(agent: "risk", symbol: "MSFT", time: .epoch, action: .sell, score: -0.5, confidence: 0.8, reason: "drawdown"),
+                            source: "signals/risk", seq: 3, published: .epoch)
+        #expect(TapFilter().accepts(bar) && TapFilter().accepts(vote))
+        #expect(TapFilter(types: ["bar"]).accepts(bar) && !TapFilter(types: ["bar"]).accepts(vote))
+        #expect(TapFilter(symbols: ["MSFT"]).accepts(vote) && !TapFilter(symbols: ["MSFT"]).accepts(bar))
+        #expect(TapFormat.line(bar) == "2024-01-02T00:00:00Z  market.bar.AAPL  feed/market-data:7  O 1 H 2 L 0.5 C 1.5 V 100")
+        #expect(TapFormat.line(vote) == "1970-01-01T00:00:00Z  signal.risk.MSFT  signals/risk:3  risk sell score -0.50 confidence 0.80: drawdown")
+        var stats = TapStats()
+        stats.record(bar); stats.record(bar); stats.record(vote)
+        let table = stats.render(seconds: 2, gaps: 1, malformed: 2, dropped: 0)
+        #expect(table.contains("market.bar.AAPL") && table.contains("1.0") && table.contains("gaps 1  malformed 2  dropped 0"))
+    }
+
+    /// Scrapes a live endpoint over HTTP and checks every line is valid Prometheus text.
+    @Test func metricsEndpointServesParseablePrometheusText() async throws {
+        let bus = InMemoryBus()
+        let executor = AgentExecutor(name: "metrics-test")
+        defer { executor.stop() }
+        let metrics = Metrics()
+        let observer = try await MetricsObserver(bus: bus, executor: executor, metrics: metrics, localNodes: ["main"])
+        let running = Task { await observer.run() }
+        let pub = Publisher(bus: bus, source: "main/portfolio")
+        try await pub.publish(PortfolioSnapshot(time: .epoch, cash: 10, equity: 120, peakEquity: 150, drawdown: 0.2, realizedPnL: 0, unrealizedPnL: 0, fees: 0, sectorExposure: [:]))
+        try await pub.publish(OrderDenied(orderId: "o-1", symbol: "X", time: .epoch, by: "risk", reasons: [.init(code: "max_position", message: "too big")]))
+        await bus.waitUntilIdle()
+        metrics.observe("agora_handler_seconds", ["agent": "risk"], seconds: 3e-6)
+        let server = try MetricsServer(address: "127.0.0.1:0", render: { NodeMetrics.render(metrics, bus: bus, node: "main") }, health: { (true, "ok") })
+        server.start()
+        defer { server.stop() }
+
+        let (status, body) = try Self.get(port: server.port, path: "/metrics")
+        #expect(status == "HTTP/1.1 200 OK")
+        let problems = PrometheusText.problems(body)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(body.contains("agora_equity 120"))
+        #expect(body.contains("agora_drawdown_ratio 0.2"))
+        #expect(body.contains("agora_denials_total{reason=\"max_position\"} 1"))
+        #expect(body.contains("agora_bus_events_total{direction=\"out\",topic=\"portfolio.snapshot\"} 1") || body.contains("agora_bus_events_total{topic=\"portfolio.snapshot\",direction=\"out\"} 1"))
+        #expect(body.contains("agora_handler_seconds_bucket{agent=\"risk\",le=\"5e-06\"} 1") || body.contains("agora_handler_seconds_bucket"))
+        #expect(try Self.get(port: server.port, path: "/healthz").0 == "HTTP/1.1 200 OK")
+        #expect(try Self.get(port: server.port, path: "/nope").0 == "HTTP/1.1 404 Not Found")
+        await observer.stop()
+        await running.value
+    }
+
+    /// A blocking HTTP GET over a raw socket (the test's own client).
+    static func get(port: UInt16, path: String) throws -> (String, String) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard ok == 0 else { throw ProcessTestSetupError(description: "connect: \(errno)") }
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var data: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            data += buf[0..<n]
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let parts = text.components(separatedBy: "\r\n\r\n")
+        return (parts[0].components(separatedBy: "\r\n")[0], parts.dropFirst().joined(separator: "\r\n\r\n"))
+    }
+}
+
+/// A checker for the Prometheus text exposition format (0.0.4): comments, and samples
+/// `name{label="value",…} number`, with TYPE before a family's samples.
+enum PrometheusText {
+    static func problems(_ text: String) -> [String] {
+        var out: [String] = []
+        var typed: Set<String> = []
+        func validName(_ s: Substring) -> Bool {
+            guard let f = s.first, f.isLetter || f == "_" || f == ":" else { return false }
+            return s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ":" }
+        }
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.isEmpty { continue }
+            if line.hasPrefix("# TYPE ") {
+                let p = line.split(separator: " ")
+                if p.count != 4 || !["counter", "gauge", "histogram", "summary", "untyped"].contains(p[3]) { out.append("line \(i + 1): bad TYPE: \(line)") }
+                if p.count > 2 { typed.insert(String(p[2])) }
+                continue
+            }
+            if line.hasPrefix("#") { continue }
+            var rest = line[...]
+            let nameEnd = rest.firstIndex { $0 == "{" || $0 == " " } ?? rest.endIndex
+            let name = rest[..<nameEnd]
+            if !validName(name) { out.append("line \(i + 1): bad metric name: \(line)"); continue }
+            rest = rest[nameEnd...]
+            if rest.first == "{" {
+                guard let close = rest.lastIndex(of: "}") else { out.append("line \(i + 1): unclosed labels"); continue }
+                let labels = rest[rest.index(after: rest.startIndex)..<close]
+                for pair in labels.split(separator: ",") where !pair.isEmpty {
+                    let kv = pair.split(separator: "=", maxSplits: 1)
+                    if kv.count != 2 || !validName(kv[0]) || !kv[1].hasPrefix("\"") || !kv[1].hasSuffix("\"") { out.append("line \(i + 1): bad label \(pair)") }
+                }
+                rest = rest[rest.index(after: close)...]
+            }
+            let fields = rest.split(separator: " ")
+            if fields.isEmpty || fields.count > 2 { out.append("line \(i + 1): expected a value: \(line)"); continue }
+            let v = fields[0]
+            if Double(v) == nil && !["+Inf", "-Inf", "NaN"].contains(v) { out.append("line \(i + 1): bad value \(v)") }
+            let family = ["_bucket", "_sum", "_count"].reduce(String(name)) { n, s in n.hasSuffix(s) && typed.contains(String(n.dropLast(s.count))) ? String(n.dropLast(s.count)) : n }
+            if !typed.contains(family) && !typed.contains(String(name)) { /* untyped samples are allowed */ }
+        }
+        return out
+    }
+}

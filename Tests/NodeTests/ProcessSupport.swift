@@ -1,0 +1,114 @@
+import Foundation
+@testable import Node
+import Bus
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ProcessTestSetupError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// A real `agora` process, with its stdout and stderr in files.
+final class AgoraProcess {
+    let name: String
+    let process = Process()
+    let stdoutPath: String
+    let stderrPath: String
+
+    /// The binary `swift build` made next to the tests (or AGORA_BIN).
+    static func binary() throws -> String {
+        if let p = ProcessInfo.processInfo.environment["AGORA_BIN"], !p.isEmpty { return p }
+        let p = FileManager.default.currentDirectoryPath + "/.build/debug/agora"
+        guard FileManager.default.isExecutableFile(atPath: p) else {
+            throw ProcessTestSetupError(description: "\(p) not found: build it first (./scripts/test runs swift build --build-tests), or set AGORA_BIN")
+        }
+        return p
+    }
+
+    /// The Redis server of the test run (./scripts/test starts one).
+    static func redisURL() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["AGORA_TEST_REDIS_URL"], !url.isEmpty else {
+            throw ProcessTestSetupError(description: "multi-process tests need Redis: run them with ./scripts/test, or set AGORA_TEST_REDIS_URL")
+        }
+        return url
+    }
+
+    init(_ name: String, _ args: [String], dir: String) throws {
+        self.name = name
+        stdoutPath = "\(dir)/\(name).out"
+        stderrPath = "\(dir)/\(name).err"
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = args
+        process.currentDirectoryURL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
+        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    func signal(_ sig: Int32) { kill(pid, sig) }
+
+    /// The exit status, or nil if it still runs after `timeout` seconds.
+    func wait(timeout: Double) async -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            if Date() > deadline { return nil }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus
+    }
+
+    func stop() {
+        if process.isRunning { kill(pid, SIGKILL) }
+    }
+
+    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+}
+
+/// A scratch folder per test.
+func scratchDirectory(_ tag: String) -> String {
+    let dir = NSTemporaryDirectory() + "agora-\(tag)-\(getpid())-\(UUID().uuidString.prefix(6))"
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// Polls `condition` every 20 ms for up to `timeout` seconds.
+func eventually(timeout: Double, _ condition: () -> Bool) async -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        if Date() > deadline { return false }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return true
+}
+
+/// Events of a (possibly still growing) event log; a torn last line is ignored.
+func readLog(_ path: String) -> [Envelope] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").compactMap { try? EventCodec.decode(String($0)) }
+}
+
+/// A topology file with `nodes` on Redis.
+func writeTopology(_ path: String, url: String, prefix: String, data: String, news: String?, nodes: [(String, [String])]) throws {
+    var market: [String: Any] = ["mode": "backtest", "data": [["file": data, "symbol": "GOOG"]]]
+    if let news { market["news"] = news }
+    let t: [String: Any] = [
+        "bus": ["kind": "redis", "url": url, "prefix": prefix],
+        "market": market,
+        "agents": [
+            "technical": ["maCross": ["fast": 20, "slow": 50]],
+            "orchestrator": ["weights": ["technical": 0.4, "sentiment": 0.3, "risk": 0.3], "entryThreshold": 0.3, "exitThreshold": 0.3],
+            "portfolio": ["initialCash": 100000, "sizing": ["mode": "fixed-fraction", "fraction": 0.9]],
+            "execution": ["marketFill": "next-open", "slippageBps": 5, "commission": ["kind": "per-share", "rate": 0.005, "minimum": 1]],
+            "journal": ["reportEvery": 20],
+        ],
+        "nodes": nodes.map { ["name": $0.0, "agents": $0.1] },
+        "outputs": ["dir": "out", "trades": "trades.csv", "equity": "equity.csv", "stats": "stats.json", "journal": "journal.json"],
+    ]
+    try JSONSerialization.data(withJSONObject: t, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
+}
