@@ -35,6 +35,7 @@ public actor OrchestratorAgent {
     public nonisolated let unownedExecutor: UnownedSerialExecutor
     private let config: OrchestratorConfig
     private let context: AgentContext
+    private let log: Logger
     private let publisher: Publisher
     private let subscription: Subscription
     private let clock: any WallClock
@@ -57,6 +58,7 @@ public actor OrchestratorAgent {
     public init(context: AgentContext, config: OrchestratorConfig) async throws {
         unownedExecutor = context.executor.asUnownedSerialExecutor()
         self.context = context
+        log = context.logger.labeled("\(context.node)/\(Self.name)")
         self.config = config
         clock = context.clock
         publisher = context.publisher(for: Self.name)
@@ -127,6 +129,9 @@ public actor OrchestratorAgent {
             symbol: c.symbol, time: c.time, action: outcome.action, score: outcome.score, reason: outcome.reason,
             votes: outcome.contributions, veto: outcome.veto, missing: outcome.missing, exit: outcome.exit)
         try await publisher.publish(decision, topic: decisionTopics.topic(c.symbol), correlation: key, causation: c.lastCause)
+        if log.isEnabled(.debug) {
+            log.log(.debug, "\(outcome.action.rawValue) \(c.symbol) score \(Fmt.fixed(outcome.score, 2)): \(outcome.reason)", correlation: key)
+        }
     }
 
     private func scheduleTimeout(_ key: String) {

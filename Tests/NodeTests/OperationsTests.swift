@@ -50,6 +50,23 @@ import Glibc
         #expect(await CommandRegistry.main(["explain", dir + "/a.jsonl", "GOOG@1999-01-01T00:00:00Z"]) == 1)
     }
 
+    /// Log lines about a cycle (decisions, fills) carry its correlation id, in JSON too.
+    @Test func cycleLogLinesCarryTheCorrelationID() async throws {
+        let dir = scratchDirectory("logs")
+        let sink = LogSink(fd: -1, format: .json, level: .debug, capture: true)
+        var o = LocalRun.Options(topology: try TopologyLoader.load(try Self.smallTopology(dir)))
+        o.logger = Logger(label: "agora", sink: sink)
+        o.writeDefaults = false
+        _ = try await LocalRun.execute(o)
+        let records = (sink.lines ?? []).compactMap { try? JSONValue(parsing: $0) }
+        let cycleLines = records.filter { r in
+            let msg = r["msg"]?.stringValue ?? ""
+            return msg.hasPrefix("filled ") || msg.hasPrefix("hold ") || msg.hasPrefix("buy ") || msg.hasPrefix("sell ")
+        }
+        #expect(cycleLines.count >= 400)
+        #expect(cycleLines.allSatisfy { $0["correlation"]?.stringValue?.hasPrefix("GOOG@") == true })
+    }
+
     @Test func aDamagedLogIsRefusedWithFileAndLine() throws {
         let dir = scratchDirectory("badlog")
         let e = Envelope(Bar(symbol: "X", time: .epoch, open: 1, high: 1, low: 1, close: 1, volume: 1), source: "t/x", seq: 1, published: .epoch)

@@ -60,9 +60,12 @@ public actor ExecutionAgent {
         case .filled(let f):
             orderCycles[id] = nil
             try await publisher.publish(f, topic: filledTopics.topic(f.symbol), correlation: correlation, causation: cause.id)
+            context.logger.labeled("\(context.node)/\(Self.name)").info("filled \(f.orderId) \(f.side.rawValue) \(Fmt.grouped(f.quantity)) \(f.symbol) @ \(Fmt.fixed(f.price, 2)) fee \(Fmt.fixed(f.fee, 2))",
+                                correlation: correlation)
         case .rejected(let r):
             orderCycles[id] = nil
             try await publisher.publish(r, topic: rejectedTopics.topic(r.symbol), correlation: correlation, causation: cause.id)
+            context.logger.labeled("\(context.node)/\(Self.name)").warning("rejected \(r.orderId) \(r.symbol): \(r.code): \(r.message)", correlation: correlation)
         case .cancelled(let c):
             orderCycles[id] = nil
             try await publisher.publish(c, topic: cancelledTopics.topic(c.symbol), correlation: correlation, causation: cause.id)

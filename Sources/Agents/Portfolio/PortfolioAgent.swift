@@ -115,7 +115,9 @@ public actor PortfolioAgent {
                 let order = OrderRequest(
                     orderId: id, symbol: p.symbol, time: end.time, side: p.quantity > 0 ? .sell : .buy, type: .market,
                     intent: .exit, quantity: Swift.abs(p.quantity), referencePrice: p.lastPrice, reason: "end of data: close the position")
-                try await publisher.publish(order, topic: requestTopics.topic(p.symbol), causation: e.id)
+                // It belongs to the symbol's last cycle, so explain and the logs show it there.
+                let cycle = lastBar[p.symbol].map { Envelope.cycleID(symbol: p.symbol, time: $0.time) }
+                try await publisher.publish(order, topic: requestTopics.topic(p.symbol), correlation: cycle, causation: e.id)
             }
         default:
             return
