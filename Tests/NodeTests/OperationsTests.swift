@@ -121,7 +121,8 @@ import Glibc
         let pub = Publisher(bus: bus, source: "main/portfolio")
         try await pub.publish(PortfolioSnapshot(time: .epoch, cash: 10, equity: 120, peakEquity: 150, drawdown: 0.2, realizedPnL: 0, unrealizedPnL: 0, fees: 0, sectorExposure: [:]))
         try await pub.publish(OrderDenied(orderId: "o-1", symbol: "X", time: .epoch, by: "risk", reasons: [.init(code: "max_position", message: "too big")]))
-        await bus.waitUntilIdle()
+        // The observer's consumer may not have started yet: wait for what it records.
+        #expect(await eventually(timeout: 10) { metrics.value("agora_denials_total", ["reason": "max_position"]) == 1 && metrics.value("agora_equity") == 120 })
         metrics.observe("agora_handler_seconds", ["agent": "risk"], seconds: 3e-6)
         let server = try MetricsServer(address: "127.0.0.1:0", render: { NodeMetrics.render(metrics, bus: bus, node: "main") }, health: { (true, "ok") })
         server.start()

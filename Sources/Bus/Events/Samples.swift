@@ -45,7 +45,7 @@ public enum EventSamples {
                 orderId: "o-17", symbol: "AAPL", time: Timestamp(seconds: 1_704_292_200), side: .buy, intent: .entry,
                 quantity: 53, price: 184.22, fee: 0, slippage: 0))
         case .orderRejected:
-            return .orderRejected(OrderRejected(orderId: "o-17", symbol: "AAPL", time: t, code: "insufficient_cash", message: "needs 9,763.66, has 1,200.00"))
+            return .orderRejected(OrderRejected(orderId: "o-17", symbol: "AAPL", time: t, code: "no_market_data", message: "no bar of AAPL has been seen yet: a market order needs a price"))
         case .orderCancelled:
             return .orderCancelled(OrderCancelled(orderId: "o-17", symbol: "AAPL", time: t, reason: "end of data"))
         case .executionReport:

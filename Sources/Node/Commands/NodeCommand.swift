@@ -70,7 +70,13 @@ enum NodeCommand: AgoraCommand {
         }
         let collector = node.agents.contains(.portfolio)
             ? try await RunCollector(bus: bus, executor: executor, initialCash: topology.portfolio.initialCash, keepAll: false) : nil
-        let recorder = try args.string("record").map { try EventRecorderBox(bus: bus, path: $0) }
+        // --record, else the topology's outputs.events with the node's name: events.jsonl → events.NAME.jsonl.
+        let eventLog = args.string("record") ?? RunOutputs.Paths(topology: topology, dir: args.string("outputs"), writeDefaults: true, trades: nil,
+                                                                 equity: nil, stats: nil, report: nil, journal: nil).events.map { p in
+            let ext = (p as NSString).pathExtension
+            return (p as NSString).deletingPathExtension + ".\(name)" + (ext.isEmpty ? "" : ".\(ext)")
+        }
+        let recorder = try eventLog.map { try EventRecorderBox(bus: bus, path: $0) }
         let society = try await Society.build(
             topology: topology, nodes: [node], bus: bus, executor: executor, clock: clock, logger: logger,
             metrics: metrics, market: feed)

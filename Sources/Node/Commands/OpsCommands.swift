@@ -17,6 +17,7 @@ enum CheckCommand: AgoraCommand {
 
     static func run(_ args: Arguments) async throws -> Int32 {
         let path = args.positional(0) ?? "topology.json"
+        guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(path): no such file (usage: agora check [FILE])") }
         let t = try RunFlags.loadTopology(path)
         let inputs = try LocalRun.inputs(t)
         let summary: (bars: Int, news: Int, skipped: [SkipReport])

@@ -143,7 +143,9 @@ enum LocalRun {
         defer { executor.stop() }
         let collector = try await RunCollector(bus: bus, executor: executor, initialCash: t.portfolio.initialCash, keepAll: o.explain != nil)
         let tap = o.tap.isEmpty ? nil : try await LocalTap(bus: bus, patterns: o.tap, filter: o.tapFilter, format: o.tapFormat)
-        let recorder = try o.record.map { path in try EventRecorderBox(bus: bus, path: path) }
+        let eventLog = o.record ?? (o.writeDefaults ? RunOutputs.Paths(topology: t, dir: o.outputsDir, writeDefaults: true, trades: nil, equity: nil,
+                                                                       stats: nil, report: nil, journal: nil).events : nil)
+        let recorder = try eventLog.map { path in try EventRecorderBox(bus: bus, path: path) }
         let metrics = o.metrics != nil ? Metrics() : nil
         let society = try await Society.build(
             topology: t, nodes: t.nodes, bus: bus, executor: executor, clock: SystemClock(), logger: o.logger,
@@ -208,7 +210,7 @@ enum LocalRun {
         let paths = RunOutputs.Paths(topology: t, dir: o.outputsDir, writeDefaults: o.writeDefaults,
                                      trades: o.trades, equity: o.equity, stats: o.stats, report: o.report, journal: o.journal)
         var written = try RunOutputs.write(paths, recorder: rec, stats: stats, title: o.title, journal: await society.journal?.currentReport())
-        if let o = o.record { written.append(o) }
+        if let eventLog { written.append(eventLog) }
         if let sel = o.explain {
             let events = await collector.events
             for (id, evs) in Explain.cycles(events) {
@@ -249,6 +251,8 @@ struct EventRecorderBox {
     init(bus: any EventBus, path: String) throws {
         self.bus = bus
         self.path = path
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         guard FileManager.default.createFile(atPath: path, contents: nil) else {
             throw CommandError("cannot write \(path)")
         }
@@ -264,6 +268,8 @@ enum RunOutputs {
         var stats: String?
         var report: String?
         var journal: String?
+        /// The event log (`outputs.events`), when the topology asks for one.
+        var events: String?
 
         /// Explicit paths win; otherwise (with `writeDefaults`) the topology's outputs,
         /// in `dir` or the topology's `outputs.dir`.
@@ -279,6 +285,7 @@ enum RunOutputs {
             self.stats = path(stats, t.outputs.stats)
             self.report = path(report, t.outputs.report)
             self.journal = path(journal, t.outputs.journal)
+            self.events = path(nil, t.outputs.events)
         }
     }
 

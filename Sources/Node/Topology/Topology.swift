@@ -190,7 +190,10 @@ enum TopologyLoader {
                     let llm = members.remove(at: i).value
                     t.journalLLM = decodeCodable(LLMConfig.self, llm, at: "agents.journal.llm", r)
                 }
-                if let c = decodeCodable(JournalAgent.Config.self, .object(members), at: "agents.journal", r) { t.journal = c }
+                if let c = decodeCodable(JournalAgent.Config.self, .object(members), at: "agents.journal", r) {
+                    t.journal = c
+                    if c.reportEvery < 0 { r.problem("agents.journal.reportEvery", "\(c.reportEvery) must be ≥ 0 (0: only at the end of the run)") }
+                }
             } else if let v = agents["journal"] {
                 r.problem("agents.journal", "expected an object, found \(v.kindName)")
             }
@@ -263,6 +266,11 @@ enum TopologyLoader {
                 r.problem("agents.\(key)", "configured, but no node runs \"\(key)\"")
             }
         }
+        // Default weights only cover the voters the topology places; explicit ones are checked.
+        let explicitWeights = json["agents"]?["orchestrator"]?["weights"] != nil
+        if !explicitWeights {
+            t.voting.weights = t.voting.weights.filter { AgentKind(rawValue: $0.key).map(t.placed.contains) ?? false }
+        }
         for (name, _) in t.voting.weights.sorted(by: { $0.key < $1.key }) {
             if let kind = AgentKind(rawValue: name), AgentKind.voters.contains(kind) {
                 if !t.placed.contains(kind) {
@@ -290,8 +298,21 @@ enum TopologyLoader {
                 r.problem("bus.url", "missing: a topology with \(t.nodes.count) nodes needs the Redis URL")
             }
         }
-        if t.market.data.isEmpty && t.market.mode == .backtest && top["market"] != nil {
-            r.problem("market.data", "a backtest needs at least one data file")
+        if t.market.data.isEmpty && t.placed.contains(.marketData) {
+            r.problem("market.data", "market-data runs but has no data file: add market.data [{\"file\": …, \"symbol\": …}]")
+        }
+        if !t.market.symbols.isEmpty {
+            let listed = Set(t.market.symbols)
+            for (i, d) in t.market.data.enumerated() {
+                if let sym = d.symbol, !listed.contains(sym) {
+                    r.problem("market.data[\(i)].symbol", "\"\(sym)\" is not in market.symbols (\(t.market.symbols.joined(separator: ", ")))")
+                }
+            }
+            let given = Set(t.market.data.compactMap(\.symbol))
+            let hasSymbolColumns = t.market.data.contains { $0.symbol == nil }
+            for (i, sym) in t.market.symbols.enumerated() where !given.contains(sym) && !hasSymbolColumns {
+                r.problem("market.symbols[\(i)]", "no data file for \"\(sym)\"")
+            }
         }
         if checkFiles {
             for (i, d) in t.market.data.enumerated() where !FileManager.default.isReadableFile(atPath: t.resolve(d.file)) {
@@ -387,7 +408,7 @@ enum TopologyLoader {
         l.maxPositions = r.optionalInt(o, "maxPositions", at: p, default: l.maxPositions, range: 1...1_000_000)
         l.minCashReservePct = r.optionalDouble(o, "minCashReservePct", at: p, default: l.minCashReservePct, range: frac)
         l.requireCash = r.bool(o, "requireCash", at: p, default: l.requireCash)
-        l.maxCorrelation = r.optionalDouble(o, "maxCorrelation", at: p, default: l.maxCorrelation, range: -1...1)
+        l.maxCorrelation = r.optionalDouble(o, "maxCorrelation", at: p, default: l.maxCorrelation, range: frac)
         l.correlationWindow = r.int(o, "correlationWindow", at: p, default: l.correlationWindow, range: 3...100_000)
         l.maxOrdersPerMinute = r.optionalInt(o, "maxOrdersPerMinute", at: p, default: l.maxOrdersPerMinute, range: 1...1_000_000)
         l.adjustOrders = r.bool(o, "adjustOrders", at: p, default: l.adjustOrders)
