@@ -157,3 +157,53 @@ import Glibc
         #expect(p.stderr.contains("no Redis URL"))
     }
 }
+
+/// `agora run` as a real process: SIGINT stops it gracefully, a second signal at once.
+@Suite(.serialized) struct RunProcessTests {
+    /// The repo's topology, paced (live mode) so the run lasts long enough to be interrupted.
+    static func pacedTopology(_ dir: String) throws -> String {
+        let root = FileManager.default.currentDirectoryPath
+        var t = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/topology.json"))) as! [String: Any]
+        var market = t["market"] as! [String: Any]
+        market["mode"] = "live"
+        market["speed"] = 86_400 * 100   // 100 days per second: about 30 s for the whole series
+        market["data"] = [["file": root + "/data/GOOG.csv", "symbol": "GOOG"]]
+        market["news"] = root + "/data/GOOG-news-sample.jsonl"
+        t["market"] = market
+        let path = dir + "/paced.json"
+        try JSONSerialization.data(withJSONObject: t).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func sigintStopsAfterTheCycleInFlightAndWritesTheReports() async throws {
+        let dir = scratchDirectory("run-sigint")
+        let topo = try Self.pacedTopology(dir)
+        let run = try AgoraProcess("run", ["run", "--topology", topo, "--outputs", dir + "/out", "--record", dir + "/events.jsonl"], dir: dir)
+        defer { run.stop() }
+        #expect(await eventually(timeout: 20) { readLog(dir + "/events.jsonl").filter { $0.type == "decision" }.count >= 50 })
+        run.signal(SIGINT)
+        #expect(await run.wait(timeout: 20) == 0, "\(run.stderr.suffix(1500))")
+        #expect(run.stderr.contains("signal 2: stopping"))
+        #expect(run.stdout.contains("Wrote: "))
+        let log = readLog(dir + "/events.jsonl")
+        let bars = log.filter { $0.type == "bar" }.count
+        #expect(bars < 2148, "the run should have stopped early")
+        #expect(log.compactMap { $0.event(as: MarketEnd.self) }.first?.bars == bars)
+        #expect(log.filter { $0.type == "decision" }.count == bars)
+        #expect(FileManager.default.fileExists(atPath: dir + "/out/trades.csv"))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aSecondSignalExitsAtOnce() async throws {
+        let dir = scratchDirectory("run-sigint2")
+        let topo = try Self.pacedTopology(dir)
+        let run = try AgoraProcess("run", ["run", "--topology", topo, "--outputs", dir + "/out", "--record", dir + "/events.jsonl"], dir: dir)
+        defer { run.stop() }
+        #expect(await eventually(timeout: 20) { readLog(dir + "/events.jsonl").count >= 50 })
+        run.signal(SIGTERM)
+        run.signal(SIGTERM)
+        #expect(await run.wait(timeout: 10) == 130)
+        #expect(run.stderr.contains("second signal, exiting now"))
+    }
+}
