@@ -8,6 +8,7 @@ enum BenchBacktestCommand: AgoraCommand {
         .option("bars", "N", "Bars in the synthetic series (default 200k).")
         .option("seed", "S", "Seed of the series (default 1).")
         .option("config", "FILE", "Agent settings from this topology (default: built-in defaults).")
+        .option("agents", "LIST", "Run only these agents (default: all) to see what each costs; market-data, risk, orchestrator, portfolio and execution always run.")
         .flag("json", "Print one JSON object instead of a table.")
         .detail("""
             Every agent runs (market data, technical, sentiment, risk, orchestrator, portfolio,
@@ -22,7 +23,20 @@ enum BenchBacktestCommand: AgoraCommand {
         let seed = try args.int("seed", default: 1, range: 0...Int.max)
         var topology = try args.string("config").map { try RunFlags.loadTopology($0) } ?? Topology(file: "")
         topology.market.mode = .backtest
-        topology.nodes = [Topology.Node(name: "main", agents: AgentKind.allCases)]
+        var agents = AgentKind.allCases
+        if let list = args.string("agents") {
+            agents = []
+            for name in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                guard let kind = AgentKind(rawValue: name) else {
+                    let hint = Arguments.closest(name, among: AgentKind.allCases.map(\.rawValue)).map { " (did you mean \"\($0)\"?)" } ?? ""
+                    throw UsageError("agora bench backtest: --agents: unknown agent \"\(name)\"\(hint)")
+                }
+                agents.append(kind)
+            }
+            // A cycle completes only with these: they are always there.
+            for kind in [AgentKind.marketData, .risk, .orchestrator, .portfolio, .execution] where !agents.contains(kind) { agents.append(kind) }
+        }
+        topology.nodes = [Topology.Node(name: "main", agents: agents)]
         for (k, _) in topology.voting.weights where !topology.placed.contains(AgentKind(rawValue: k) ?? .journal) {
             topology.voting.weights[k] = nil
         }
