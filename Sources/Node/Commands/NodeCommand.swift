@@ -126,8 +126,7 @@ enum NodeCommand: AgoraCommand {
         society.start()
         logger.info("node \(name) up with \(node.agents.map(\.rawValue).joined(separator: ", ")) on \(bus.transport)")
 
-        if let md = society.marketData {
-            _ = md
+        if society.marketData != nil {
             if topology.market.mode == .backtest {
                 let missing = await watch.waitForAll(timeout: startupTimeout)
                 if !missing.isEmpty {

@@ -67,7 +67,7 @@ enum ExplainCommand: AgoraCommand {
 /// Where the Redis-facing commands connect: --bus, else the topology's bus.url, else
 /// AGORA_REDIS_URL.
 enum BusTarget {
-    static func redis(_ args: Arguments, topologyRequired: Bool = false) throws -> (url: String, prefix: String) {
+    static func redis(_ args: Arguments) throws -> (url: String, prefix: String) {
         var prefix = args.string("prefix")
         var url = args.string("bus")
         let path = args.string("topology") ?? "topology.json"
