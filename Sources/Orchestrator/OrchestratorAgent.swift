@@ -40,6 +40,11 @@ public actor OrchestratorAgent {
     private let subscription: Subscription
     private let clock: any WallClock
 
+    /// Cycles decided recently (bounded), so a late vote never opens one again.
+    private var decided = RecentKeys(capacity: 65_536)
+    /// Events that arrived for a cycle already decided.
+    public private(set) var lateEvents = 0
+
     private struct Cycle {
         var symbol: String
         var time: Timestamp
@@ -87,19 +92,19 @@ public actor OrchestratorAgent {
         }
         switch e.payload {
         case .bar(let bar):
-            cycles[key, default: Cycle(symbol: bar.symbol, time: bar.time)].barSeen = true
-            if config.mode == .live { scheduleTimeout(key) }
+            guard !isDecided(key, e) else { return }
+            open(key, bar.symbol, bar.time)
+            cycles[key]!.barSeen = true
         case .vote(let v):
-            guard config.voters.contains(v.agent) else { return }
-            var c = cycles[key, default: Cycle(symbol: v.symbol, time: v.time)]
-            c.votes[v.agent] = v
-            c.lastCause = e.id
-            cycles[key] = c
+            guard config.voters.contains(v.agent), !isDecided(key, e) else { return }
+            open(key, v.symbol, v.time)
+            cycles[key]!.votes[v.agent] = v
+            cycles[key]!.lastCause = e.id
             try await decideIfComplete(key)
         case .executionReport(let r):
-            var c = cycles[key, default: Cycle(symbol: r.symbol, time: r.time)]
-            c.reported = true
-            cycles[key] = c
+            guard !isDecided(key, e) else { return }
+            open(key, r.symbol, r.time)
+            cycles[key]!.reported = true
             try await decideIfComplete(key)
         case .orderFilled(let f):
             book(f)
@@ -121,8 +126,26 @@ public actor OrchestratorAgent {
         try await decide(key)
     }
 
+    /// The open cycle `key`, created on its first event (in live mode with its vote timeout,
+    /// whichever event comes first).
+    private func open(_ key: String, _ symbol: String, _ time: Timestamp) {
+        guard cycles[key] == nil else { return }
+        cycles[key] = Cycle(symbol: symbol, time: time)
+        if config.mode == .live { scheduleTimeout(key) }
+    }
+
+    /// True for an event of a cycle already decided (a vote that came after the timeout):
+    /// it is counted and logged, never decided twice.
+    private func isDecided(_ key: String, _ e: Envelope) -> Bool {
+        guard decided.contains(key) else { return false }
+        lateEvents += 1
+        if log.isEnabled(.debug) { log.debug("late \(e.type) from \(e.source) after the cycle was decided: ignored", correlation: key) }
+        return true
+    }
+
     private func decide(_ key: String) async throws {
         guard let c = cycles.removeValue(forKey: key) else { return }
+        decided.insert(key)
         let inputs = config.voters.map { VoterInput(agent: $0, vote: c.votes[$0]) }
         let outcome = Voting.decide(inputs, config: config.voting, position: positions[c.symbol] ?? 0)
         let decision = Decision(
@@ -145,5 +168,28 @@ public actor OrchestratorAgent {
     private func expire(_ key: String) async throws {
         guard cycles[key] != nil else { return }
         try await decide(key)
+    }
+}
+
+/// A set that remembers the last `capacity` keys inserted.
+struct RecentKeys {
+    private var set: Set<String> = []
+    private var order: [String] = []
+    private var head = 0
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func contains(_ key: String) -> Bool { set.contains(key) }
+
+    mutating func insert(_ key: String) {
+        guard set.insert(key).inserted else { return }
+        if order.count < capacity {
+            order.append(key)
+        } else {
+            set.remove(order[head])
+            order[head] = key
+            head = (head + 1) % capacity
+        }
     }
 }
