@@ -159,3 +159,25 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// A bar that could not have traded is refused on the wire with a message naming the field.
+@Suite struct ImpossibleBarTests {
+    static func json(open: String = "1.5", high: String = "2", low: String = "1", close: String = "1.8", volume: String = "10") -> String {
+        #"{"schema":1,"type":"bar","topic":"market.bar.X","source":"ext","seq":1,"time":"2024-01-02T00:00:00Z","data":{"symbol":"X","time":"2024-01-02T00:00:00Z","open":"#
+            + open + #","high":"# + high + #","low":"# + low + #","close":"# + close + #","volume":"# + volume + "}}"
+    }
+
+    @Test(arguments: [
+        (json(high: "0.5"), "bar: high 0.5 is below low 1.0"),
+        (json(open: "2.5"), "bar: open 2.5 is outside [low 1.0, high 2.0]"),
+        (json(close: "0.9"), "bar: close 0.9 is outside [low 1.0, high 2.0]"),
+        (json(volume: "-1"), "bar: volume -1.0 is negative"),
+    ])
+    func refused(_ text: String, _ message: String) {
+        #expect(throws: WireError(message)) { try EventCodec.decode(text) }
+    }
+
+    @Test func aValidBarDecodes() throws {
+        #expect(try EventCodec.decode(Self.json()).event(as: Bar.self)?.close == 1.8)
+    }
+}

@@ -142,7 +142,10 @@ public enum EventCodec {
         } else {
             payload = .raw(RawEvent(type: type, json: r.text(data)))
         }
-        guard let resolvedTopic = topic ?? channel ?? payload.defaultTopic else {
+        // A bar that could not have traded is refused like bad bytes, so no agent fills at a
+        // price outside it (files are checked by their reader; this covers the bus).
+        if case .bar(let b) = payload, let problem = b.problem { throw WireError("bar: \(problem)") }
+                guard let resolvedTopic = topic ?? channel ?? payload.defaultTopic else {
             throw WireError("missing field \"topic\" (required for events of unknown type \"\(type)\")")
         }
         let src = source ?? "external"

@@ -117,3 +117,18 @@ extension Payload {
         return 1 &<< 63
     }
 }
+
+extension Bar {
+    /// Why this bar is impossible (a non-finite value, high below low, open or close outside
+    /// [low, high], a negative volume), or nil when it is a valid bar.
+    public var problem: String? {
+        for (name, v) in [("open", open), ("high", high), ("low", low), ("close", close), ("volume", volume)] where !v.isFinite {
+            return "\(name) is not a finite number"
+        }
+        if high < low { return "high \(high) is below low \(low)" }
+        if open < low || open > high { return "open \(open) is outside [low \(low), high \(high)]" }
+        if close < low || close > high { return "close \(close) is outside [low \(low), high \(high)]" }
+        if volume < 0 { return "volume \(volume) is negative" }
+        return nil
+    }
+}
