@@ -21,7 +21,7 @@ enum BenchBacktestCommand: AgoraCommand {
         warnIfDebug()
         let bars = try args.int("bars", default: 200_000, range: 100...100_000_000)
         let seed = try args.int("seed", default: 1, range: 0...Int.max)
-        var topology = try args.string("config").map { try RunFlags.loadTopology($0) } ?? Topology(file: "")
+        var topology = try args.string("config").map { try RunFlags.loadTopology($0, flag: "--config") } ?? Topology(file: "")
         topology.market.mode = .backtest
         var agents = AgentKind.allCases
         if let list = args.string("agents") {

@@ -23,9 +23,9 @@ enum RunFlags {
         return (TapFilter(types: Set(args.strings("type")), symbols: Set(args.strings("symbol"))), format)
     }
 
-    static func loadTopology(_ path: String) throws -> Topology {
+    static func loadTopology(_ path: String, flag: String = "--topology") throws -> Topology {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw CommandError("\(path): no such file (give the topology with --topology FILE)")
+            throw CommandError("\(path): no such file (give the topology with \(flag) FILE)")
         }
         do {
             return try TopologyLoader.load(path)
@@ -93,7 +93,7 @@ enum BacktestCommand: AgoraCommand {
     static func run(_ args: Arguments) async throws -> Int32 {
         var topology: Topology
         if let c = args.string("config") {
-            topology = try RunFlags.loadTopology(c)
+            topology = try RunFlags.loadTopology(c, flag: "--config")
         } else {
             topology = Topology(file: "")
         }

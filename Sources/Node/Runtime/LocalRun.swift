@@ -133,7 +133,11 @@ enum LocalRun {
         let inputs = try given ?? inputs(t)
         // A bad file is refused before trading starts (unless bad rows are skipped).
         if given == nil {
-            do { _ = try inputs.validate() } catch { throw CommandError(error.description) }
+            let checked: (bars: Int, news: Int, skipped: [SkipReport])
+            do { checked = try inputs.validate() } catch { throw CommandError(error.description) }
+            if checked.bars == 0 && t.placed.contains(.marketData) {
+                throw CommandError("\(t.market.data.map(\.file).joined(separator: ", ")): no bars to trade (only a header, or every row skipped)")
+            }
         }
         let feed: MarketFeed
         do { feed = try inputs.open() } catch { throw CommandError(error.description) }
@@ -213,9 +217,17 @@ enum LocalRun {
         if let eventLog { written.append(eventLog) }
         if let sel = o.explain {
             let events = await collector.events
+            var printed = 0
             for (id, evs) in Explain.cycles(events) {
                 if case .cycle(let c) = sel, c != id { continue }
-                if sel.includes(evs) { Console.out(Explain.render(cycle: id, events: evs) + "\n") }
+                if sel.includes(evs) {
+                    Console.out(Explain.render(cycle: id, events: evs) + "\n")
+                    printed += 1
+                }
+            }
+            if case .cycle(let c) = sel, printed == 0 {
+                let first = Explain.cycles(events).first?.id ?? "none"
+                throw CommandError("--explain: no cycle \"\(c)\" in this run (cycle ids look like \(first); or use trades, all)")
             }
         }
         return Result(stats: stats, recorder: rec, summary: summary, written: written, seconds: seconds, finished: finished)
