@@ -22,6 +22,9 @@ public struct Ledger: Sendable, Equatable {
         /// Shares exited so far and the money they fetched (for the average exit price).
         public var exitedQuantity: Double
         public var exitValue: Double
+        /// The exit price while every exit fill so far had the same one (the common case):
+        /// reported as is, not as `exitValue / exitedQuantity`, which can differ in the last bit.
+        public var uniformExitPrice: Double? = nil
         /// Fees of every fill of this trade.
         public var fees: Double
 
@@ -88,6 +91,7 @@ public struct Ledger: Sendable, Equatable {
                 let feeShare = f.fee * closing / f.quantity
                 p.realizedGross += gross
                 realizedPnL += gross
+                p.uniformExitPrice = p.exitedQuantity == 0 || p.uniformExitPrice == f.price ? f.price : nil
                 p.exitedQuantity += closing
                 p.exitValue += closing * f.price
                 p.fees += feeShare
@@ -96,7 +100,7 @@ public struct Ledger: Sendable, Equatable {
                     closed = ClosedTrade(
                         tradeId: p.tradeID, symbol: p.symbol, side: p.side, quantity: p.enteredQuantity,
                         entryTime: p.entryTime, entryPrice: p.averageCost, exitTime: f.time,
-                        exitPrice: p.exitValue / p.exitedQuantity, pnl: p.realizedGross - p.fees, fees: p.fees,
+                        exitPrice: p.uniformExitPrice ?? p.exitValue / p.exitedQuantity, pnl: p.realizedGross - p.fees, fees: p.fees,
                         exitReason: exitReason)
                     positions[f.symbol] = nil
                     tradesClosed += 1
