@@ -34,7 +34,7 @@ import Testing
         ("redis://", #"redis URL "redis://": the host is missing"#),
         ("redis://u:@h", #"redis URL "redis://u:***@h": the password after ":" is empty"#),
         ("redis://u:p%4@h", #"redis URL "redis://u:***@h": the password has an invalid %-escape (use %25 for a literal %)"#),
-        ("redis://h?db=1", #"redis URL "redis://h?db=1": query parameters are not supported; set other options in the configuration"#),
+        ("redis://h?db=1", #"redis URL "redis://h?db=1": query parameters are not supported; set other options (timeouts, whenDisconnected, …) beside the URL in the topology's bus section"#),
         ("redis://[::1:6379", #"redis URL "redis://[::1:6379": IPv6 address is missing its closing "]""#),
         ("redis://secret@h:port", #"redis URL "redis://***@h:port": port "port" is not a number in 1…65535"#),
     ]

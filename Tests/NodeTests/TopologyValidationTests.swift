@@ -71,6 +71,16 @@ import Bus
         #expect(try Self.problems { $0["nodes"] = Self.split }.contains("bus.kind: 3 nodes need the redis bus to talk to each other"))
     }
 
+    @Test func redisSettingsAreReadAndChecked() throws {
+        #expect(try Self.problems { $0["nodes"] = Self.split; $0["bus"] = ["kind": "redis", "url": "redis://127.0.0.1:6379", "whenDisconnected": "fail", "connectTimeout": 0.5] } == [])
+        let json = try ConfigReader.parse(#"{"bus": {"kind": "redis", "url": "redis://h:1", "whenDisconnected": "fail", "maxMessageBytes": 4096}, "nodes": [{"name": "main", "agents": ["technical", "risk", "orchestrator", "portfolio", "execution"]}]}"#, file: "t.json")
+        let (t, _) = TopologyLoader.decode(json, file: "t.json", checkFiles: false)
+        let c = try t.bus.redisConfiguration(url: "redis://h:1", prefix: "p.")
+        #expect(c.whenDisconnected == .fail && c.maxMessageBytes == 4096 && c.prefix == "p." && c.url.host == "h")
+        #expect(try Self.problems { $0["bus"] = ["kind": "memory", "readTimeout": -1] } == ["bus: redis readTimeout -1.0 is outside 0.001…3600.0 seconds"])
+        #expect(try Self.problems { $0["bus"] = ["kind": "memory", "conectTimeout": 1] } == ["bus.conectTimeout: unknown key (did you mean \"connectTimeout\"?)"])
+    }
+
     @Test func unreadableDataFilesAreNamed() throws {
         let p = try Self.problems { t in
             var m = t["market"] as! [String: Any]

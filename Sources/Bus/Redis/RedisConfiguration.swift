@@ -46,7 +46,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible, Codable {
             throw fail("must start with redis://, as in redis://[user:password@]host:port[/db]")
         }
         var rest = Substring(text.dropFirst("redis://".count))
-        if rest.contains("?") { throw fail("query parameters are not supported; set other options in the configuration") }
+        if rest.contains("?") { throw fail("query parameters are not supported; set other options (timeouts, whenDisconnected, …) beside the URL in the topology's bus section") }
         if rest.contains("#") { throw fail("a fragment (#…) is not allowed") }
 
         var user: String?

@@ -53,7 +53,7 @@ enum NodeCommand: AgoraCommand {
 
         let bus: RedisBus
         do {
-            bus = try await RedisBus.connect(url: url, prefix: topology.bus.prefix, logger: logger.labeled("bus.redis"))
+            bus = try await RedisBus.connect(try topology.bus.redisConfiguration(url: url, prefix: topology.bus.prefix), logger: logger.labeled("bus.redis"))
         } catch {
             throw CommandError("\(error)")
         }

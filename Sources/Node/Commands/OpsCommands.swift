@@ -67,14 +67,16 @@ enum ExplainCommand: AgoraCommand {
 /// Where the Redis-facing commands connect: --bus, else the topology's bus.url, else
 /// AGORA_REDIS_URL.
 enum BusTarget {
-    static func redis(_ args: Arguments) throws -> (url: String, prefix: String) {
+    static func redis(_ args: Arguments) throws -> (url: String, prefix: String, configuration: RedisConfiguration) {
         var prefix = args.string("prefix")
         var url = args.string("bus")
+        var settings = Topology.Bus()
         let path = args.string("topology") ?? "topology.json"
-        if url == nil || prefix == nil, args.string("topology") != nil || FileManager.default.fileExists(atPath: path) {
+        if args.string("topology") != nil || FileManager.default.fileExists(atPath: path) {
             if let t = try? RunFlags.loadTopology(path) {
                 if url == nil { url = t.bus.url }
                 if prefix == nil { prefix = t.bus.prefix }
+                settings = t.bus
             } else if args.string("topology") != nil {
                 _ = try RunFlags.loadTopology(path)  // reports why
             }
@@ -83,12 +85,16 @@ enum BusTarget {
         guard let url else {
             throw CommandError("no Redis URL: pass --bus redis://host:port, set bus.url in the topology, or set AGORA_REDIS_URL", exitCode: 64)
         }
-        return (url, prefix ?? "")
+        do {
+            return (url, prefix ?? "", try settings.redisConfiguration(url: url, prefix: prefix ?? ""))
+        } catch {
+            throw CommandError("--bus: \(error)", exitCode: 64)
+        }
     }
 
-    static func connect(_ url: String, prefix: String, logger: Logger) async throws -> RedisBus {
+    static func connect(_ configuration: RedisConfiguration, logger: Logger) async throws -> RedisBus {
         do {
-            return try await RedisBus.connect(url: url, prefix: prefix, logger: logger.labeled("bus.redis"))
+            return try await RedisBus.connect(configuration, logger: logger.labeled("bus.redis"))
         } catch {
             throw CommandError("\(error)")
         }
@@ -120,7 +126,7 @@ enum TapCommand: AgoraCommand {
             """)
 
     static func run(_ args: Arguments) async throws -> Int32 {
-        let (url, prefix) = try BusTarget.redis(args)
+        let (url, prefix, configuration) = try BusTarget.redis(args)
         let patterns = args.positionals.isEmpty ? ["*"] : args.positionals
         let (filter, format) = try RunFlags.tap(args)
         let known = Set(EventType.allCases.map(\.rawValue))
@@ -131,7 +137,7 @@ enum TapCommand: AgoraCommand {
         let count = try args.int("count", default: 0, range: 0...Int.max)
         let stats = args.flag("stats")
         let logger = args.string("log-level") != nil ? try RunFlags.logging(args) : Logger(label: "agora", sink: LogSink(format: .logfmt, level: .warning))
-        let bus = try await BusTarget.connect(url, prefix: prefix, logger: logger)
+        let bus = try await BusTarget.connect(configuration, logger: logger)
         let sub: Subscription
         do {
             sub = try await bus.subscribe(patterns, options: SubscriptionOptions(name: "tap", policy: .dropOldest(capacity: 1 << 16)))
@@ -243,11 +249,11 @@ enum ReplayCommand: AgoraCommand {
 
     /// Publishes every event of the log unchanged, paced by event time when `speed` is set.
     static func verbatim(_ path: String, args: Arguments, speed: Double?) async throws -> Int32 {
-        let (url, prefix) = try BusTarget.redis(args)
+        let (url, prefix, configuration) = try BusTarget.redis(args)
         let logger = try RunFlags.logging(args)
         let events: [Envelope]
         do { events = try EventLog.read(path) } catch { throw CommandError("\(error)") }
-        let bus = try await BusTarget.connect(url, prefix: prefix, logger: logger)
+        let bus = try await BusTarget.connect(configuration, logger: logger)
         let stop = StopFlag()
         let signals = SignalHandler { _ in stop.set() }
         defer { signals.cancel() }

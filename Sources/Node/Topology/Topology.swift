@@ -27,6 +27,16 @@ struct Topology: Sendable {
         var kind: Kind = .memory
         var url: String?
         var prefix: String = ""
+        /// The Redis connection's other settings (timeouts, whenDisconnected, limits).
+        var redis = RedisConfiguration()
+
+        /// Every setting of the Redis connection: the URL and prefix (`url`/`prefix` override).
+        func redisConfiguration(url: String, prefix: String) throws(RedisConfigurationError) -> RedisConfiguration {
+            var c = redis
+            c.url = try RedisURL(parsing: url)
+            c.prefix = prefix
+            return c
+        }
     }
 
     struct DataFile: Sendable, Equatable {
@@ -129,6 +139,10 @@ enum TopologyLoader {
         return topology
     }
 
+    /// The Redis settings a topology's `bus` may carry besides kind, url and prefix.
+    static let redisKeys = ["connectTimeout", "readTimeout", "healthCheckInterval", "whenDisconnected", "publishQueueCapacity",
+                            "publishQueueBytes", "maxMessageBytes", "reconnectInitialDelay", "reconnectMaxDelay", "shutdownTimeout", "clientName"]
+
     static let topKeys = ["bus", "market", "agents", "nodes", "outputs", "$comment"]
 
     static func decode(_ json: JSONValue, file: String, checkFiles: Bool = true) -> (Topology, [ConfigProblem]) {
@@ -139,10 +153,15 @@ enum TopologyLoader {
             return (t, r.problems)
         }
 
-        if let bus = r.object(top["bus"], at: "bus", allowed: ["kind", "url", "prefix"]) {
+        if let bus = r.object(top["bus"], at: "bus", allowed: ["kind", "url", "prefix"] + Self.redisKeys) {
             t.bus.kind = r.choice(bus, "kind", at: "bus", default: .memory)
             t.bus.url = r.string(bus, "url", at: "bus")
             t.bus.prefix = r.string(bus, "prefix", at: "bus") ?? ""
+            let settings = bus.filter { Self.redisKeys.contains($0.key) }
+            if !settings.isEmpty, let c = decodeCodable(RedisConfiguration.self, .object(settings.sorted { $0.key < $1.key }.map { JSONValue.Member($0.key, $0.value) }), at: "bus", r) {
+                t.bus.redis = c
+                do { try c.validate() } catch { r.problem("bus", error.message) }
+            }
             if let url = t.bus.url, !url.hasPrefix("redis://") {
                 r.problem("bus.url", "expected a redis://[user:password@]host:port[/db] URL, found \"\(url)\"")
             }
