@@ -38,6 +38,12 @@ enum BenchBusCommand: AgoraCommand {
         let events = try args.int("events", default: 2_000_000, range: 1...1_000_000_000)
         let rate = try args.int("rate", default: 100_000, range: 1...10_000_000)
         let seconds = try args.double("seconds", default: 2, range: 0.1...3600)
+        if args.string("redis") == nil, args.string("repeat") != nil {
+            throw UsageError("agora bench bus: --repeat applies only with --redis URL")
+        }
+        if args.string("redis") != nil, args.string("subscribers") != nil {
+            throw UsageError("agora bench bus: --subscribers applies only to the in-memory bus (the Redis bench has one subscriber process)")
+        }
         if let url = args.string("redis") {
             // Defaults sized for a network transport: bursts of 100k events (Redis buffers a
             // subscriber's backlog only up to 32 MiB by default: a longer burst measures when
