@@ -44,6 +44,8 @@ public actor OrchestratorAgent {
     private var decided = RecentKeys(capacity: 65_536)
     /// Events that arrived for a cycle already decided.
     public private(set) var lateEvents = 0
+    /// Decisions taken so far.
+    public private(set) var decidedCount = 0
 
     private struct Cycle {
         var symbol: String
@@ -146,6 +148,7 @@ public actor OrchestratorAgent {
     private func decide(_ key: String) async throws {
         guard let c = cycles.removeValue(forKey: key) else { return }
         decided.insert(key)
+        decidedCount += 1
         let inputs = config.voters.map { VoterInput(agent: $0, vote: c.votes[$0]) }
         let outcome = Voting.decide(inputs, config: config.voting, position: positions[c.symbol] ?? 0)
         let decision = Decision(

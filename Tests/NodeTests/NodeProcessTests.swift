@@ -108,6 +108,7 @@ import Glibc
             if let f = e.event(as: OrderFilled.self) { ended.insert(f.orderId) }
             if let d = e.event(as: OrderDenied.self) { ended.insert(d.orderId) }
             if let r = e.event(as: OrderRejected.self) { ended.insert(r.orderId) }
+            if let c = e.event(as: OrderCancelled.self) { ended.insert(c.orderId) }
         }
         #expect(ordered.isSubset(of: ended), "orders without an outcome: \(ordered.subtracting(ended).sorted())")
         let rows = try String(contentsOfFile: dir + "/out/trades.csv", encoding: .utf8).split(separator: "\n").count - 1

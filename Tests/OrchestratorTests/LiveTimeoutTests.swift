@@ -17,7 +17,6 @@ import Bus
                                         voters: ["technical", "sentiment"], mode: .live)
         let orchestrator = try await OrchestratorAgent(context: context, config: config)
         let running = Task { await orchestrator.run() }
-        let feed = Publisher(bus: bus, source: "main/market-data")
         let technical = Publisher(bus: bus, source: "main/technical")
         let sentiment = Publisher(bus: bus, source: "main/sentiment")
         let t = Timestamp(seconds: 1_704_067_200)
@@ -34,17 +33,17 @@ import Bus
             }
             return out
         }
-        try await feed.publish(Bar(symbol: "X", time: t, open: 1, high: 1, low: 1, close: 1, volume: 1), correlation: key)
+        // The first cycle opens with technical's vote; sentiment's never comes in time.
         try await technical.publish(vote("technical", 1), correlation: key)
-        // Past the timeout: decided without sentiment.
-        try await Task.sleep(for: .milliseconds(300))
-
-        // The late vote, then a cycle opened by a vote alone (no bar): it times out too.
+        try await withTimeout(20) {
+            while await orchestrator.decidedCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        // The late vote, then a cycle opened by a vote alone: it times out too.
         try await sentiment.publish(vote("sentiment", 1), correlation: key)
         let t2 = Timestamp(seconds: 1_704_067_260)
         try await sentiment.publish(Vote(agent: "sentiment", symbol: "X", time: t2, action: .hold, score: 0, confidence: 0, reason: "test"),
                                     correlation: Envelope.cycleID(symbol: "X", time: t2))
-        let got = try await withTimeout(10) { await collected.value }
+        let got = try await withTimeout(20) { await collected.value }
         #expect(got.first?.time == t && got.first?.missing == ["sentiment"])
         let second = got.dropFirst().first
         #expect(second?.time == t2, "the late vote must not produce a second decision for the first cycle")
