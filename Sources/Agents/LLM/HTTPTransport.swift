@@ -26,7 +26,12 @@ public protocol HTTPTransport: Sendable {
 /// The transport over Foundation's `URLSession` (FoundationNetworking on Linux).
 ///
 /// The time limit is enforced here, not only by `URLRequest.timeoutInterval` (which is an
-/// idle timeout): at the deadline the call returns `.timeout` and the request is cancelled.
+/// idle timeout): at the deadline the call returns `.timeout`. The request is then
+/// abandoned, not cancelled: on Linux, `URLSessionTask.cancel()` takes the task's lock and
+/// waits for the session's queue, which may be waiting for that lock, and a cancel issued
+/// from the cooperative pool (directly, or through the async `data(for:)`'s cancellation
+/// handler) deadlocked the whole process under a slow server. An abandoned request ends by
+/// itself: its answer is dropped when it comes, and its idle timeout is the same limit.
 public final class URLSessionTransport: HTTPTransport {
     private let session: URLSession
 
@@ -39,41 +44,41 @@ public final class URLSessionTransport: HTTPTransport {
         session = URLSession(configuration: c)
     }
 
-    deinit { session.invalidateAndCancel() }
+    deinit { session.finishTasksAndInvalidate() }
 
     public func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Double) async throws(LLMFailure) -> HTTPResponse {
         guard let u = URL(string: url) else { throw LLMFailure(.transport, "not a URL: \(url)") }
         var request = URLRequest(url: u)
         request.httpMethod = "POST"
-        request.timeoutInterval = timeout
+        // FoundationNetworking rounds a request timeout below one second down to nothing.
+        request.timeoutInterval = max(1, timeout)
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         request.httpBody = Data(body)
         let outcome = Promise<Result<HTTPResponse, LLMFailure>>()
-        let session = self.session
-        let work = Task {
-            do {
-                let (data, response) = try await session.data(for: request)
-                guard let http = response as? HTTPURLResponse else {
-                    outcome.fulfill(.failure(LLMFailure(.invalidResponse, "not an HTTP response")))
-                    return
-                }
-                var h: [String: String] = [:]
-                for (k, v) in http.allHeaderFields {
-                    if let k = k as? String, let v = v as? String { h[k.lowercased()] = v }
-                }
-                outcome.fulfill(.success(HTTPResponse(status: http.statusCode, headers: h, body: [UInt8](data))))
-            } catch {
+        // The completion handler runs on the session's own queue, never on the cooperative pool.
+        let task = session.dataTask(with: request) { data, response, error in
+            if let error {
                 outcome.fulfill(.failure(URLSessionTransport.failure(error)))
+                return
             }
+            guard let http = response as? HTTPURLResponse else {
+                outcome.fulfill(.failure(LLMFailure(.invalidResponse, "not an HTTP response")))
+                return
+            }
+            var h: [String: String] = [:]
+            for (k, v) in http.allHeaderFields {
+                if let k = k as? String, let v = v as? String { h[k.lowercased()] = v }
+            }
+            outcome.fulfill(.success(HTTPResponse(status: http.statusCode, headers: h, body: [UInt8](data ?? Data()))))
         }
+        task.resume()
         let deadline = ContinuousClock.now + .milliseconds(Int64((timeout * 1000).rounded(.up)))
         let result = await withTaskCancellationHandler {
             await outcome.value(before: deadline)
         } onCancel: {
-            work.cancel()
+            outcome.fulfill(.failure(LLMFailure(.cancelled, "cancelled")))
         }
         guard let result else {
-            work.cancel()
             if Task.isCancelled { throw LLMFailure(.cancelled, "cancelled") }
             throw LLMFailure(.timeout, "no answer within \(Self.seconds(timeout))")
         }

@@ -181,6 +181,38 @@ import Bus
         server.stop()
     }
 
+    /// Many slow requests at once, each abandoned at its deadline: the process never stalls
+    /// (cancelling URLSession tasks from the cooperative pool could deadlock it on Linux).
+    @Test(.timeLimit(.minutes(1))) func manySlowRequestsAtOnceAllTimeOutAndNothingStalls() async throws {
+        let server = try LoopbackHTTPServer { _, _ in
+            .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":1,"reason":"late"}"#), delay: 5)
+        }
+        defer { server.stop() }
+        // A whole second: FoundationNetworking rounds shorter request timeouts down to nothing.
+        var config = Self.config(server, retries: 0, timeout: 1)
+        config.maxConcurrent = 12
+        let client = try ChatCompletionsClient(config: config)
+        let started = ContinuousClock.now
+        let kinds = await withTaskGroup(of: LLMFailureKind?.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        if case .failure(let f) = await client.complete(Self.request) { return f.kind }
+                        return nil
+                    }
+                }
+                var out: [LLMFailureKind?] = []
+                for await k in group { out.append(k) }
+                return out
+        }
+        #expect(kinds.count == 12 && kinds.allSatisfy { $0 == .timeout }, "\(kinds) after \(ContinuousClock.now - started)")
+        #expect(ContinuousClock.now - started < .seconds(4), "a deadline of 1 s was not kept")
+        // The process is still responsive: another request is answered by a fast server.
+        let fast = try LoopbackHTTPServer { _, _ in .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":1,"reason":"ok"}"#)) }
+        defer { fast.stop() }
+        let again = try ChatCompletionsClient(config: Self.config(fast, retries: 0, timeout: 5))
+        guard case .success = await again.complete(Self.request) else { Issue.record("a fast server after slow ones must answer"); return }
+    }
+
     @Test func hangUpsAndNonHTTPBytesAreTransportFailures() async throws {
         for reply in [LoopbackHTTPServer.Reply.hangUp, .raw("SSH-2.0-OpenSSH\r\n\r\n")] {
             let server = try LoopbackHTTPServer { _, _ in reply }
