@@ -60,7 +60,7 @@ public actor ExecutionAgent {
         case .filled(let f):
             orderCycles[id] = nil
             try await publisher.publish(f, topic: filledTopics.topic(f.symbol), correlation: correlation, causation: cause.id)
-            context.logger.labeled("\(context.node)/\(Self.name)").info("filled \(f.orderId) \(f.side.rawValue) \(Fmt.grouped(f.quantity)) \(f.symbol) @ \(Fmt.fixed(f.price, 2)) fee \(Fmt.fixed(f.fee, 2))",
+            context.logger.labeled("\(context.node)/\(Self.name)").debug("filled \(f.orderId) \(f.side.rawValue) \(Fmt.grouped(f.quantity)) \(f.symbol) @ \(Fmt.fixed(f.price, 2)) fee \(Fmt.fixed(f.fee, 2))",
                                 correlation: correlation)
         case .rejected(let r):
             orderCycles[id] = nil

@@ -67,6 +67,8 @@ public struct LLMConfig: Codable, Sendable, Equatable {
 
     /// Decodes with the defaults for absent keys; `baseURL` and `model` are required.
     public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(["baseURL", "model", "apiKeyEnv", "timeoutSeconds", "maxRetries", "backoffSeconds", "maxBackoffSeconds",
+                                       "maxConcurrent", "cacheCapacity", "cacheFile", "temperature", "maxTokens", "seed"], in: "llm")
         let c = try decoder.container(keyedBy: Keys.self)
         let d = LLMConfig(baseURL: "", model: "")
         baseURL = try c.decode(String.self, forKey: .baseURL)

@@ -68,7 +68,7 @@ public actor RiskAgent {
                 try await publisher.publish(
                     OrderDenied(orderId: order.orderId, symbol: order.symbol, time: order.time, by: Self.name, reasons: reasons),
                     topic: deniedTopics.topic(order.symbol), correlation: e.correlation, causation: e.id)
-                self.context.logger.labeled("\(self.context.node)/\(Self.name)").info("denied \(order.orderId) \(order.side.rawValue) \(order.symbol): \(reasons.map(\.code).joined(separator: ", "))",
+                self.context.logger.labeled("\(self.context.node)/\(Self.name)").debug("denied \(order.orderId) \(order.side.rawValue) \(order.symbol): \(reasons.map(\.code).joined(separator: ", "))",
                                     correlation: e.correlation)
             }
         case .orderFilled(let f):

@@ -48,6 +48,7 @@ public struct SentimentAgentConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(["path", "format", "phrases"], in: "lexicon")
             let c = try decoder.container(keyedBy: CodingKeys.self)
             path = try c.decode(String.self, forKey: .path)
             format = try c.decodeIfPresent(LexiconFormat.self, forKey: .format) ?? .vader

@@ -38,9 +38,14 @@ enum IndicatorsCommand: AgoraCommand {
         path: String, options: BarCSVReader.Options, periods: IndicatorPeriods,
         out: (String) -> Void, err: (String) -> Void
     ) throws(InputError) {
+        // Refuse a bad file (or one without the symbol asked for) before writing anything.
+        var bars = 0
+        try forEachBar(path: path, options: BarCSVReader.Options(symbol: options.symbol, skipBadRows: true)) { _ in bars += 1 }
         if !options.skipBadRows {
-            // Refuse a bad file before writing anything.
             try forEachBar(path: path, options: options) { _ in }
+        }
+        if bars == 0 {
+            throw InputError(file: path, options.symbol.map { "no bars of symbol \"\($0)\" (symbols are matched exactly, case included)" } ?? "no bars")
         }
         var set = IndicatorSet(periods: periods)
         out("time," + periods.columns.joined(separator: ",") + "\n")

@@ -14,6 +14,7 @@ enum NodeCommand: AgoraCommand {
         .option("outputs", "DIR", "Write the reports in DIR instead of the topology's outputs.dir.")
         .option("record", "FILE", "Write every event this node sees to FILE (JSON Lines).")
         .option("metrics", "HOST:PORT", "Serve Prometheus metrics at /metrics and a health check at /healthz.")
+        .option("speed", "X", "Pace the bars at X times real time (live mode); give every node the same.")
         .option("heartbeat", "SECONDS", "Heartbeat interval (default 1); a node silent for 3 intervals is down.")
         .option("startup-timeout", "SECONDS", "Backtests wait this long for every node to come up (default 60).")
         .option("log-level", "LEVEL", "trace, debug, info (default; or AGORA_LOG_LEVEL), notice, warning, error.")
@@ -29,7 +30,8 @@ enum NodeCommand: AgoraCommand {
             """)
 
     static func run(_ args: Arguments) async throws -> Int32 {
-        let topology = try RunFlags.loadTopology(args.string("topology") ?? "topology.json")
+        var topology = try RunFlags.loadTopology(args.string("topology") ?? "topology.json")
+        try RunFlags.applySpeed(args, to: &topology)
         return try await runNode(args.positional(0)!, topology: topology, args: args)
     }
 

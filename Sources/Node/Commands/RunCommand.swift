@@ -23,6 +23,13 @@ enum RunFlags {
         return (TapFilter(types: Set(args.strings("type")), symbols: Set(args.strings("symbol"))), format)
     }
 
+    /// `--speed X`: live mode, bars paced at X times real time.
+    static func applySpeed(_ args: Arguments, to t: inout Topology) throws {
+        guard args.string("speed") != nil else { return }
+        t.market.speed = try args.double("speed", default: 1, range: 1e-6...1e9)
+        t.market.mode = .live
+    }
+
     static func loadTopology(_ path: String, flag: String = "--topology") throws -> Topology {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CommandError("\(path): no such file (give the topology with \(flag) FILE)")
@@ -47,6 +54,7 @@ enum RunCommand: AgoraCommand {
         .option("outputs", "DIR", "Write the reports in DIR instead of the topology's outputs.dir.")
         .option("explain", "WHICH", "Print the decision chain of cycles: trades, all, or a cycle id like GOOG@2012-07-02T00:00:00Z.")
         .option("metrics", "HOST:PORT", "Serve Prometheus metrics at /metrics and a health check at /healthz while the run goes on.")
+        .option("speed", "X", "Pace the bars at X times real time (live mode: votes have a timeout); default: the topology's market.mode.")
         .option("log-level", "LEVEL", "trace, debug, info (default; or AGORA_LOG_LEVEL), notice, warning, error.")
         .option("log-format", "FMT", "logfmt (default) or json.")
         .detail("""
@@ -56,7 +64,8 @@ enum RunCommand: AgoraCommand {
             """)
 
     static func run(_ args: Arguments) async throws -> Int32 {
-        let topology = try RunFlags.loadTopology(args.string("topology") ?? "topology.json")
+        var topology = try RunFlags.loadTopology(args.string("topology") ?? "topology.json")
+        try RunFlags.applySpeed(args, to: &topology)
         var options = LocalRun.Options(topology: topology)
         options.logger = try RunFlags.logging(args)
         options.tap = args.strings("tap")

@@ -198,6 +198,12 @@ enum TopologyLoader {
 
         let agentKeys = AgentKind.allCases.map(\.rawValue)
         let agents = r.object(top["agents"], at: "agents", allowed: agentKeys)
+        // The market-data agent's settings live under `market` (mode, speed, cycleTimeoutSeconds).
+        if let md = agents?["market-data"] {
+            if case .object(let m) = md, m.isEmpty {} else {
+                r.problem("agents.market-data", "the market-data agent's settings are under \"market\" (mode, speed, cycleTimeoutSeconds); leave this out or {}")
+            }
+        }
         if let agents {
             decodeOrchestrator(agents["orchestrator"], r, &t)
             decodePortfolio(agents["portfolio"], r, &t)
@@ -208,6 +214,7 @@ enum TopologyLoader {
                 if let i = members.firstIndex(where: { $0.key == "llm" }) {
                     let llm = members.remove(at: i).value
                     t.journalLLM = decodeCodable(LLMConfig.self, llm, at: "agents.journal.llm", r)
+                    for p in t.journalLLM?.problems() ?? [] { r.problem("agents.journal.llm", p) }
                 }
                 if let c = decodeCodable(JournalAgent.Config.self, .object(members), at: "agents.journal", r) {
                     t.journal = c
