@@ -469,8 +469,8 @@ public enum PatternDetector {
 
     // MARK: size creep
 
-    /// During a win streak of `winStreak` or more (its trades and the trade that ends
-    /// it, which was opened while the streak ran), a size ≥ `sizeMultiple` × the
+    /// During a win streak of `winStreak` or more (its trades, and the trade that ends it
+    /// when that one was opened after the streak began), a size ≥ `sizeMultiple` × the
     /// median size of the journal.
     static func sizeCreep(_ t: TradeTable, _ m: JournalMetrics) -> PatternFinding {
         let r = t.config.sizeCreep
@@ -496,7 +496,11 @@ public enum PatternDetector {
             while k < n, t.outcome[Int(t.byExit[k])] == 1 { k += 1 }
             guard k - start >= r.winStreak else { continue }
             streaks += 1
-            let end = min(k, n - 1) // include the trade that ended the streak, if any
+            // The trade that ended the streak (the next to close: the one a trader sizes up
+            // after the wins) counts when it was opened after the streak began, not when it
+            // was a position held from before.
+            var end = k - 1
+            if k < n, t.entry[Int(t.byExit[k])] >= t.entry[Int(t.byExit[start])] { end = k }
             var big: [Int32] = []
             var bigCount = 0
             var peakHere = 0.0
@@ -553,6 +557,9 @@ public enum PatternDetector {
             return disabled(.outsideHours, "the session hours {start}–{end} are not valid", [ReportFact("start", .text(c.session.start)), ReportFact("end", .text(c.session.end))])
         }
         let rule: [ReportFact] = [ReportFact("start", .clock(start)), ReportFact("end", .clock(end)), ReportFact("weekends", .text(c.session.weekends ? "yes" : "no"))]
+        guard t.count > 0 else {
+            return insufficient(.outsideHours, "the journal has no trades, so session hours cannot be checked", [], rule: rule)
+        }
         // Dates without a time of day (all at midnight) say nothing about hours.
         var timed = false
         for i in 0..<t.count where (t.entry[i] &+ Int64(c.utcOffsetMinutes) * 60_000_000_000) % 86_400_000_000_000 != 0 {

@@ -251,6 +251,22 @@ import Bus
         #expect(f.moneyEffect == -50) // −100 × (1 − 1000/2000)
     }
 
+    @Test func outsideHoursWithoutTradesSaysSo() {
+        var config = JournalConfig()
+        config.session.enabled = true
+        let f = Self.analysis([], config).finding(.outsideHours)
+        #expect(f.status == .insufficientData)
+    }
+
+    /// A big position opened before the streak began and closed after it is not creep.
+    @Test func sizeCreepIgnoresAPositionHeldFromBeforeTheStreak() {
+        var trades: [JournalTrade] = []
+        for k in 0..<20 { trades.append(pnlTrade(k + 1, pnl: k % 2 == 0 ? 10 : -10, minute: 540 + k * 20)) }
+        for k in 0..<4 { trades.append(pnlTrade(21 + k, pnl: 10, minute: 1000 + k * 20)) }
+        trades.append(pnlTrade(25, pnl: -100, minute: 990, hold: 300, qty: 200))
+        #expect(Self.analysis(trades).finding(.sizeCreep).status == .notDetected)
+    }
+
     @Test func sizeCreepNeedsAStreakOfFour() {
         #expect(Self.analysis(Self.sizeCreep(bigAfter: 3)).finding(.sizeCreep).status == .notDetected)
     }
