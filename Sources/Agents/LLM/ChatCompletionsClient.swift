@@ -74,6 +74,9 @@ public final class ChatCompletionsClient: Sendable {
     private let limiter: AsyncSemaphore
     private let cache: ResponseCache
     private let stats = Mutex(LLMStatistics())
+    /// Requests being asked right now, by cache key: an identical request waits for that
+    /// answer instead of asking again (and counts as answered from the cache).
+    private let inFlight = Mutex<[String: Promise<Result<ChatAnswer, LLMFailure>>]>([:])
     private let jitter = Mutex(SplitMix64(seed: 0x5EED_A60A))
 
     /// - Parameters:
@@ -130,6 +133,35 @@ public final class ChatCompletionsClient: Sendable {
         if config.apiKeyEnv != nil && apiKey == nil {
             return fail(LLMFailure(.missingAPIKey, keyProblem ?? "no API key"))
         }
+        let (promise, leader) = inFlight.withLock { m -> (Promise<Result<ChatAnswer, LLMFailure>>, Bool) in
+            if let p = m[key] { return (p, false) }
+            let p = Promise<Result<ChatAnswer, LLMFailure>>()
+            m[key] = p
+            return (p, true)
+        }
+        if !leader {
+            // Bounded by the leader's own deadline and retries; the extra hour only guards a bug.
+            guard let shared = await promise.value(before: .now + .seconds(3600)) else { return fail(LLMFailure(.cancelled, "cancelled")) }
+            switch shared {
+            case .success(var a):
+                a.cached = true
+                stats.withLock {
+                    $0.cacheHits += 1
+                    $0.succeeded += 1
+                }
+                return .success(a)
+            case .failure(let f):
+                return fail(f)
+            }
+        }
+        let result = await ask(request, key: key)
+        inFlight.withLock { _ = $0.removeValue(forKey: key) }
+        promise.fulfill(result)
+        return result
+    }
+
+    /// Sends the request (with retries) within the concurrency limit.
+    private func ask(_ request: ChatRequest, key: String) async -> Result<ChatAnswer, LLMFailure> {
         guard await limiter.acquire() else { return fail(LLMFailure(.cancelled, "cancelled while waiting for a slot")) }
         defer { limiter.release() }
         let body = requestBody(request)

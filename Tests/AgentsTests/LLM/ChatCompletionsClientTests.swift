@@ -213,6 +213,24 @@ import Bus
         guard case .success = await again.complete(Self.request) else { Issue.record("a fast server after slow ones must answer"); return }
     }
 
+    @Test func identicalRequestsInFlightAreAskedOnce() async throws {
+        let server = try LoopbackHTTPServer { _, _ in
+            .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":0.5,"reason":"once"}"#), delay: 0.3)
+        }
+        defer { server.stop() }
+        let client = try ChatCompletionsClient(config: Self.config(server, retries: 0))
+        let answers = await withTaskGroup(of: ChatAnswer?.self) { group in
+            for _ in 0..<10 { group.addTask { try? await client.complete(Self.request).get() } }
+            var out: [ChatAnswer?] = []
+            for await a in group { out.append(a) }
+            return out
+        }
+        #expect(answers.compactMap { $0?.json?["score"]?.doubleValue } == Array(repeating: 0.5, count: 10))
+        #expect(server.requests.count == 1)
+        #expect(answers.filter { $0?.cached == true }.count == 9)
+        #expect(client.statistics.cacheHits == 9 && client.statistics.succeeded == 10)
+    }
+
     @Test func hangUpsAndNonHTTPBytesAreTransportFailures() async throws {
         for reply in [LoopbackHTTPServer.Reply.hangUp, .raw("SSH-2.0-OpenSSH\r\n\r\n")] {
             let server = try LoopbackHTTPServer { _, _ in reply }
