@@ -12,6 +12,10 @@ enum JournalAnalyzeCommand: AgoraCommand {
         .flag("skip-bad-rows", "Skip bad rows (each is reported and counted) instead of refusing the file.")
         .option("config", "PATH", "Analysis settings as JSON (JournalConfig; any subset of keys).")
         .option("format", "KIND", "auto (default, from the header), journal or executions.")
+        .option("llm-url", "URL", "Let an OpenAI-compatible server reword the report's sentences (numbers are checked; the template stays on any failure).")
+        .option("llm-model", "NAME", "The model to ask (required with --llm-url).")
+        .option("llm-key-env", "VAR", "The environment variable holding the API key (none by default).")
+        .option("llm-timeout", "S", "Time limit per request attempt, seconds (default 10).")
         .detail("""
             Journal columns: id, symbol, side (long/short; buy/sell accepted), quantity, entry_time,
             entry_price, exit_time, exit_price, fees, stop_price (optional), tags (optional, ;-separated),
@@ -46,7 +50,12 @@ enum JournalAnalyzeCommand: AgoraCommand {
         let source = JournalSource(
             name: path, format: loaded.format.rawValue, rows: loaded.rows, skippedRows: loaded.badRows.count,
             openPositions: loaded.openPositions.count)
-        let report = JournalAnalysis(loaded.trades, config: config).report(source: source)
+        var report = JournalAnalysis(loaded.trades, config: config).report(source: source)
+        if let rephraser = try makeRephraser(args) {
+            let outcome = await report.rephrase(with: rephraser)
+            Console.err("llm: \(outcome.accepted) of \(outcome.sentences) sentences reworded" + (outcome.failure.map { "; kept the template: \($0)" } ?? "")
+                        + (outcome.rejected.isEmpty ? "" : "; rejected \(outcome.rejected.count) that changed a number") + "\n")
+        }
         let jsonPath = args.string("json")
         let mdPath = args.string("markdown") ?? (jsonPath == nil ? "-" : nil)
         if let jsonPath { try write(report.jsonText(pretty: true), to: jsonPath) }
@@ -60,6 +69,24 @@ enum JournalAnalyzeCommand: AgoraCommand {
             for p in [jsonPath, mdPath].compactMap({ $0 }) { Console.out("wrote \(p)\n") }
         }
         return 0
+    }
+
+    /// The LLM rephraser the options ask for, if any.
+    static func makeRephraser(_ args: Arguments) throws -> LLMReportRephraser? {
+        guard let url = args.string("llm-url") else {
+            for o in ["llm-model", "llm-key-env", "llm-timeout"] where args.string(o) != nil {
+                throw UsageError("agora \(args.spec.path): --\(o) needs --llm-url URL")
+            }
+            return nil
+        }
+        guard let model = args.string("llm-model") else { throw UsageError("agora \(args.spec.path): --llm-url needs --llm-model NAME") }
+        let config = LLMConfig(baseURL: url, model: model, apiKeyEnv: args.string("llm-key-env"),
+                               timeoutSeconds: try args.double("llm-timeout", default: 10, range: 0.001...600))
+        do {
+            return try LLMReportRephraser(config: config)
+        } catch let e as LLMConfigError {
+            throw UsageError("agora \(args.spec.path): " + e.problems.joined(separator: "; "))
+        }
     }
 
     static func write(_ text: String, to path: String) throws(CommandError) {
