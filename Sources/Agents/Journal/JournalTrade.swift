@@ -54,7 +54,7 @@ public struct JournalTrade: Sendable, Hashable {
         self.init(
             id: t.tradeId, symbol: t.symbol, side: t.side, quantity: t.quantity,
             entryTime: t.entryTime, entryPrice: t.entryPrice, exitTime: t.exitTime, exitPrice: t.exitPrice,
-            fees: t.fees, stopPrice: nil, tags: t.exitReason.isEmpty ? [] : ["exit:" + t.exitReason], notes: "", pnl: t.pnl)
+            fees: t.fees, stopPrice: t.stopPrice, tags: t.exitReason.isEmpty ? [] : ["exit:" + t.exitReason], notes: "", pnl: t.pnl)
     }
 
     @inlinable public static func grossPnL(side: PositionSide, quantity: Double, entry: Double, exit: Double) -> Double {

@@ -50,10 +50,15 @@ public actor PortfolioAgent {
     private var deniedTopics = TopicCache(prefix: "order.denied.")
     private var tradeTopics = TopicCache(prefix: "trade.closed.")
 
-    public init(context: AgentContext, config: PortfolioConfig) async throws {
+    /// The risk limits' stop-loss, recorded on each closed trade as its stop price (so the
+    /// journal can measure R-multiples); nil when the risk agent runs without one.
+    private let stopLossPct: Double?
+
+    public init(context: AgentContext, config: PortfolioConfig, stopLossPct: Double? = nil) async throws {
         unownedExecutor = context.executor.asUnownedSerialExecutor()
         self.context = context
         self.config = config
+        self.stopLossPct = stopLossPct
         ledger = Ledger(cash: config.initialCash)
         publisher = context.publisher(for: Self.name)
         subscription = try await context.subscribe(Self.name, [
@@ -89,7 +94,10 @@ public actor PortfolioAgent {
         case .orderFilled(let f):
             let reason = exitReasons.removeValue(forKey: f.orderId) ?? "signal"
             pending[f.orderId] = nil
-            if let trade = ledger.apply(f, exitReason: reason) {
+            if var trade = ledger.apply(f, exitReason: reason) {
+                if let pct = stopLossPct {
+                    trade.stopPrice = trade.side == .long ? trade.entryPrice * (1 - pct) : trade.entryPrice * (1 + pct)
+                }
                 closedPnLs.append(trade.pnl)
                 try await publisher.publish(ledger.snapshot(time: f.time, sectors: config.sectors), correlation: e.correlation, causation: e.id)
                 try await publisher.publish(trade, topic: tradeTopics.topic(trade.symbol), correlation: e.correlation, causation: e.id)

@@ -1594,6 +1594,9 @@ public struct ClosedTrade: BusEvent, JSONCodable, Hashable {
     /// exitTime − entryTime.
     public var holdingSeconds: Double
     public var exitReason: String
+    /// The protective stop the trade was held under (the risk limits' stop-loss), when
+    /// there was one: the journal measures R-multiples against it.
+    public var stopPrice: Double?
 
     public init(
         tradeId: String,
@@ -1606,7 +1609,8 @@ public struct ClosedTrade: BusEvent, JSONCodable, Hashable {
         exitPrice: Double,
         pnl: Double,
         fees: Double,
-        exitReason: String
+        exitReason: String,
+        stopPrice: Double? = nil
     ) {
         self.tradeId = tradeId
         self.symbol = symbol
@@ -1620,6 +1624,7 @@ public struct ClosedTrade: BusEvent, JSONCodable, Hashable {
         self.fees = fees
         self.holdingSeconds = Double(exitTime.nanoseconds - entryTime.nanoseconds) / 1e9
         self.exitReason = exitReason
+        self.stopPrice = stopPrice
     }
 
     public static var eventType: EventType { .tradeClosed }
@@ -1645,6 +1650,7 @@ public struct ClosedTrade: BusEvent, JSONCodable, Hashable {
         w.field("fees", fees)
         w.field("holdingSeconds", holdingSeconds)
         w.field("exitReason", exitReason)
+        if let stopPrice { w.field("stopPrice", stopPrice) }
         w.endObject()
     }
 
@@ -1661,6 +1667,7 @@ public struct ClosedTrade: BusEvent, JSONCodable, Hashable {
         var fees: Double?
         var holdingSeconds: Double?
         var exitReason: String?
+        var stopPrice: Double?
         var o = try r.beginObject()
         while let k = try r.nextKey(&o) {
             if k == "tradeId" {
@@ -1687,6 +1694,8 @@ public struct ClosedTrade: BusEvent, JSONCodable, Hashable {
                 holdingSeconds = try r.readDouble()
             } else if k == "exitReason" {
                 exitReason = try r.readString()
+            } else if k == "stopPrice" {
+                stopPrice = r.readNullIfPresent() ? nil : try r.readDouble()
             } else {
                 try r.skipValue()
             }
@@ -1715,6 +1724,7 @@ public struct ClosedTrade: BusEvent, JSONCodable, Hashable {
         self.holdingSeconds = holdingSeconds
         guard let exitReason else { throw .missing("exitReason", in: "trade_closed") }
         self.exitReason = exitReason
+        self.stopPrice = stopPrice
     }
 }
 

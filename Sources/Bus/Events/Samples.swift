@@ -60,7 +60,7 @@ public enum EventSamples {
             return .tradeClosed(ClosedTrade(
                 tradeId: "t-4", symbol: "AAPL", side: .long, quantity: 53, entryTime: Timestamp(seconds: 1_704_292_200),
                 entryPrice: 184.22, exitTime: Timestamp(seconds: 1_705_501_800), exitPrice: 191.56, pnl: 389.02, fees: 0,
-                exitReason: "signal"))
+                exitReason: "signal", stopPrice: 169.48))
         case .journalReport:
             return .journalReport(JournalReport(
                 time: t, trades: 42, summary: "42 trades, win rate 52.4%, profit factor 1.31",

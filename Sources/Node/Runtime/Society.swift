@@ -73,7 +73,7 @@ final class Society: @unchecked Sendable {
                     s.orchestrator = a
                     s.starters.append { Task { await a.run() } }
                 case .portfolio:
-                    let a = try await PortfolioAgent(context: context, config: topology.portfolio)
+                    let a = try await PortfolioAgent(context: context, config: topology.portfolio, stopLossPct: topology.risk.stopLossPct)
                     s.portfolio = a
                     s.starters.append { Task { await a.run() } }
                 case .execution:
