@@ -163,17 +163,10 @@ import Glibc
 @Suite(.serialized) struct RunProcessTests {
     /// The repo's topology, paced (live mode) so the run lasts long enough to be interrupted.
     static func pacedTopology(_ dir: String) throws -> String {
-        let root = FileManager.default.currentDirectoryPath
-        var t = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/topology.json"))) as! [String: Any]
-        var market = t["market"] as! [String: Any]
-        market["mode"] = "live"
-        market["speed"] = 86_400 * 100   // 100 days per second: about 30 s for the whole series
-        market["data"] = [["file": root + "/data/GOOG.csv", "symbol": "GOOG"]]
-        market["news"] = root + "/data/GOOG-news-sample.jsonl"
-        t["market"] = market
-        let path = dir + "/paced.json"
-        try JSONSerialization.data(withJSONObject: t).write(to: URL(fileURLWithPath: path))
-        return path
+        try repoTopology(dir, name: "paced.json") { market in
+            market["mode"] = "live"
+            market["speed"] = 86_400 * 100   // 100 days per second: about 30 s for the whole series
+        }
     }
 
     @Test(.timeLimit(.minutes(1)))

@@ -18,20 +18,7 @@ import Glibc
         }
     }
 
-    /// The repo's topology on the first `bars` bars of GOOG (a debug build decodes logs slowly).
-    static func smallTopology(_ dir: String, bars: Int = 400) throws -> String {
-        let root = FileManager.default.currentDirectoryPath
-        let lines = try String(contentsOfFile: root + "/data/GOOG.csv", encoding: .utf8).split(separator: "\n").prefix(bars + 1)
-        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/GOOG.csv", atomically: true, encoding: .utf8)
-        var t = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/topology.json"))) as! [String: Any]
-        var market = t["market"] as! [String: Any]
-        market["data"] = [["file": dir + "/GOOG.csv", "symbol": "GOOG"]]
-        market["news"] = root + "/data/GOOG-news-sample.jsonl"
-        t["market"] = market
-        let path = dir + "/topology.json"
-        try JSONSerialization.data(withJSONObject: t).write(to: URL(fileURLWithPath: path))
-        return path
-    }
+    static func smallTopology(_ dir: String, bars: Int = 400) throws -> String { try repoTopology(dir, bars: bars) }
 
     @Test func recordThenReplayReproducesTheSameDecisions() async throws {
         let dir = scratchDirectory("replay")

@@ -112,3 +112,24 @@ func writeTopology(_ path: String, url: String, prefix: String, data: String, ne
     ]
     try JSONSerialization.data(withJSONObject: t, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
 }
+
+/// The repo's topology.json written into `dir`, with absolute data paths, the first `bars`
+/// bars of GOOG (all when nil; a debug build decodes long logs slowly), and `market` edited.
+func repoTopology(_ dir: String, bars: Int? = nil, name: String = "topology.json", market edit: (inout [String: Any]) -> Void = { _ in }) throws -> String {
+    let root = FileManager.default.currentDirectoryPath
+    var data = root + "/data/GOOG.csv"
+    if let bars {
+        let lines = try String(contentsOfFile: data, encoding: .utf8).split(separator: "\n").prefix(bars + 1)
+        data = dir + "/GOOG.csv"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: data, atomically: true, encoding: .utf8)
+    }
+    var t = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/topology.json"))) as! [String: Any]
+    var market = t["market"] as! [String: Any]
+    market["data"] = [["file": data, "symbol": "GOOG"]]
+    market["news"] = root + "/data/GOOG-news-sample.jsonl"
+    edit(&market)
+    t["market"] = market
+    let path = dir + "/" + name
+    try JSONSerialization.data(withJSONObject: t).write(to: URL(fileURLWithPath: path))
+    return path
+}

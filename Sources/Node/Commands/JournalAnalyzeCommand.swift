@@ -73,15 +73,7 @@ enum JournalAnalyzeCommand: AgoraCommand {
 
     /// The LLM rephraser the options ask for, if any.
     static func makeRephraser(_ args: Arguments) throws -> LLMReportRephraser? {
-        guard let url = args.string("llm-url") else {
-            for o in ["llm-model", "llm-key-env", "llm-timeout"] where args.string(o) != nil {
-                throw UsageError("agora \(args.spec.path): --\(o) needs --llm-url URL")
-            }
-            return nil
-        }
-        guard let model = args.string("llm-model") else { throw UsageError("agora \(args.spec.path): --llm-url needs --llm-model NAME") }
-        let config = LLMConfig(baseURL: url, model: model, apiKeyEnv: args.string("llm-key-env"),
-                               timeoutSeconds: try args.double("llm-timeout", default: 10, range: 0.001...600))
+        guard let config = try LLMFlags.config(args) else { return nil }
         do {
             return try LLMReportRephraser(config: config)
         } catch let e as LLMConfigError {

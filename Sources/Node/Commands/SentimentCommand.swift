@@ -112,17 +112,10 @@ enum SentimentCommand: AgoraCommand {
 
     /// The language-model scorer the options ask for, if any.
     static func makeLLM(_ args: Arguments) throws -> LLMHeadlineScorer? {
-        guard let url = args.string("llm-url") else {
-            for o in ["llm-model", "llm-key-env", "llm-cache", "llm-timeout", "llm-concurrency"] where args.string(o) != nil {
-                throw UsageError("agora \(args.spec.path): --\(o) needs --llm-url URL")
-            }
-            return nil
-        }
-        guard let model = args.string("llm-model") else { throw UsageError("agora \(args.spec.path): --llm-url needs --llm-model NAME") }
-        let config = LLMConfig(
-            baseURL: url, model: model, apiKeyEnv: args.string("llm-key-env"),
-            timeoutSeconds: try args.double("llm-timeout", default: 10, range: 0.001...600),
-            maxConcurrent: try args.int("llm-concurrency", default: 4, range: 1...256), cacheFile: args.string("llm-cache"))
+        guard let config = try LLMFlags.config(args, extra: ["llm-cache", "llm-concurrency"], customize: { c in
+            c.maxConcurrent = try args.int("llm-concurrency", default: 4, range: 1...256)
+            c.cacheFile = args.string("llm-cache")
+        }) else { return nil }
         do {
             return LLMHeadlineScorer(client: try ChatCompletionsClient(config: config))
         } catch let e as LLMConfigError {
@@ -170,5 +163,24 @@ enum SentimentCommand: AgoraCommand {
         _ = withVaList([x]) { vsnprintf(&buf, 64, "%.\(digits)f", $0) }
         let v = strtod(buf, nil)
         return v == 0 ? 0 : v
+    }
+}
+
+/// The `--llm-*` options shared by `sentiment` and `journal analyze`.
+enum LLMFlags {
+    /// The settings `--llm-url`, `--llm-model`, `--llm-key-env` and `--llm-timeout` ask for
+    /// (nil without `--llm-url`; any other `--llm-…` option without it is a usage error).
+    static func config(_ args: Arguments, extra: [String] = [], customize: (inout LLMConfig) throws -> Void = { _ in }) throws -> LLMConfig? {
+        guard let url = args.string("llm-url") else {
+            for o in ["llm-model", "llm-key-env", "llm-timeout"] + extra where args.string(o) != nil {
+                throw UsageError("agora \(args.spec.path): --\(o) needs --llm-url URL")
+            }
+            return nil
+        }
+        guard let model = args.string("llm-model") else { throw UsageError("agora \(args.spec.path): --llm-url needs --llm-model NAME") }
+        var config = LLMConfig(baseURL: url, model: model, apiKeyEnv: args.string("llm-key-env"),
+                               timeoutSeconds: try args.double("llm-timeout", default: 10, range: 0.001...600))
+        try customize(&config)
+        return config
     }
 }
