@@ -81,6 +81,17 @@ import Bus
         #expect(try Self.problems { $0["bus"] = ["kind": "memory", "conectTimeout": 1] } == ["bus.conectTimeout: unknown key (did you mean \"connectTimeout\"?)"])
     }
 
+    @Test func filePathsAreRelativeToTheTopologysFolder() throws {
+        let json = try ConfigReader.parse(#"""
+            {"agents": {"sentiment": {"lexicon": {"path": "lex/vader.txt"}, "llm": {"baseURL": "http://h:1/v1", "model": "m", "cacheFile": "cache.jsonl"}},
+                        "journal": {"llm": {"baseURL": "http://h:1/v1", "model": "m", "cacheFile": "/abs/j.jsonl"}}}}
+            """#, file: "t.json")
+        let (t, _) = TopologyLoader.decode(json, file: "/srv/agora/t.json", checkFiles: false)
+        #expect(t.sentiment.lexicon?.path == "/srv/agora/lex/vader.txt")
+        #expect(t.sentiment.llm?.cacheFile == "/srv/agora/cache.jsonl")
+        #expect(t.journalLLM?.cacheFile == "/abs/j.jsonl")
+    }
+
     @Test func unreadableDataFilesAreNamed() throws {
         let p = try Self.problems { t in
             var m = t["market"] as! [String: Any]

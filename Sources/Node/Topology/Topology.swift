@@ -215,6 +215,10 @@ enum TopologyLoader {
                     let llm = members.remove(at: i).value
                     t.journalLLM = decodeCodable(LLMConfig.self, llm, at: "agents.journal.llm", r)
                     for p in t.journalLLM?.problems() ?? [] { r.problem("agents.journal.llm", p) }
+                    if let f = t.journalLLM?.cacheFile {
+                        let resolved = t.resolve(f)
+                        t.journalLLM?.cacheFile = resolved
+                    }
                 }
                 if let c = decodeCodable(JournalAgent.Config.self, .object(members), at: "agents.journal", r) {
                     t.journal = c
@@ -226,6 +230,15 @@ enum TopologyLoader {
             if let v = agents["sentiment"], let c = decodeCodable(SentimentAgentConfig.self, v, at: "agents.sentiment", r) {
                 t.sentiment = c
                 for p in c.problems() { r.problem("agents.sentiment", p) }
+                // Files named in the topology are relative to its folder, like the data files.
+                if let path = c.lexicon?.path {
+                    let resolved = t.resolve(path)
+                    t.sentiment.lexicon?.path = resolved
+                }
+                if let f = c.llm?.cacheFile {
+                    let resolved = t.resolve(f)
+                    t.sentiment.llm?.cacheFile = resolved
+                }
             }
         }
 
