@@ -136,9 +136,9 @@ public actor PortfolioAgent {
         guard d.action != .hold else { return }
         let symbol = d.symbol
         let id = newOrderID()
-        func deny(_ code: String, _ message: String) async throws {
+        func deny(_ code: String, _ message: String, value: Double? = nil, limit: Double? = nil) async throws {
             try await publisher.publish(
-                OrderDenied(orderId: id, symbol: symbol, time: d.time, by: Self.name, reasons: [DenialReason(code: code, message: message, value: nil, limit: nil)]),
+                OrderDenied(orderId: id, symbol: symbol, time: d.time, by: Self.name, reasons: [DenialReason(code: code, message: message, value: value, limit: limit)]),
                 topic: deniedTopics.topic(symbol), correlation: e.correlation, causation: e.id)
         }
         if pending.values.contains(symbol) {
@@ -154,7 +154,8 @@ public actor PortfolioAgent {
             order.quantity = Swift.abs(held)
             exitReasons[id] = d.exit ?? "signal"
         } else if held != 0 {
-            return try await deny(held > 0 ? "already_long" : "already_short", "already \(held > 0 ? "long" : "short") \(PreTradeCheck.fmt(Swift.abs(held))) \(symbol); no pyramiding")
+            return try await deny(held > 0 ? "already_long" : "already_short", "already \(held > 0 ? "long" : "short") \(PreTradeCheck.fmt(Swift.abs(held))) \(symbol); no pyramiding",
+                                  value: held, limit: 0)
         } else if d.action == .sell && !config.allowShort {
             return try await deny("long_only", "short selling is disabled (portfolio.allowShort)")
         } else {
@@ -170,7 +171,7 @@ public actor PortfolioAgent {
                 order.quantity = q
             }
             if (order.quantity ?? 1) < 1 || (order.notional.map { $0 <= 0 } ?? false) {
-                return try await deny("zero_size", "sizing gives no shares: \(note)")
+                return try await deny("zero_size", "sizing gives no shares: \(note)", value: order.quantity ?? order.notional ?? 0, limit: 1)
             }
             order.reason = "\(d.reason); size: \(note)"
         }
