@@ -139,7 +139,8 @@ public actor OrchestratorAgent {
     /// True for an event of a cycle already decided (a vote that came after the timeout):
     /// it is counted and logged, never decided twice.
     private func isDecided(_ key: String, _ e: Envelope) -> Bool {
-        guard decided.contains(key) else { return false }
+        // An open cycle was not decided; only the first event of a cycle pays the look-up.
+        guard cycles[key] == nil, decided.contains(key) else { return false }
         lateEvents += 1
         if log.isEnabled(.debug) { log.debug("late \(e.type) from \(e.source) after the cycle was decided: ignored", correlation: key) }
         return true

@@ -17,8 +17,7 @@ enum NodeCommand: AgoraCommand {
         .option("speed", "X", "Pace the bars at X times real time (live mode); give every node the same.")
         .option("heartbeat", "SECONDS", "Heartbeat interval (default 1); a node silent for 3 intervals is down.")
         .option("startup-timeout", "SECONDS", "Backtests wait this long for every node to come up (default 60).")
-        .option("log-level", "LEVEL", "trace, debug, info (default; or AGORA_LOG_LEVEL), notice, warning, error.")
-        .option("log-format", "FMT", "logfmt (default) or json.")
+        .loggingOptions()
         .detail("""
             Builds the agents the topology places in NAME and connects them to Redis. Every
             node publishes system.heartbeat.NAME; one that stops is reported down and the

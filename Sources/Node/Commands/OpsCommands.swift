@@ -202,8 +202,7 @@ enum ReplayCommand: AgoraCommand {
         .option("outputs", "DIR", "Write the reports in DIR instead of the topology's outputs.dir.")
         .option("record", "FILE", "Write every event of the replay to FILE.")
         .option("explain", "WHICH", "In one process: print the decision chains (trades, all, or a cycle id).")
-        .option("log-level", "LEVEL", "trace, debug, info (default; or AGORA_LOG_LEVEL), notice, warning, error.")
-        .option("log-format", "FMT", "logfmt (default) or json.")
+        .loggingOptions()
         .detail("""
             By default the log's bars and news become the market data of the topology's agents,
             which decide again: in one process on the in-memory bus, or, with --bus (or a redis
@@ -236,15 +235,7 @@ enum ReplayCommand: AgoraCommand {
             }
             return try await NodeCommand.runNode(node.name, topology: topology, args: args, inputs: log.inputs)
         }
-        var options = LocalRun.Options(topology: topology)
-        options.logger = logger
-        options.record = args.string("record")
-        options.outputsDir = args.string("outputs")
-        options.explain = args.string("explain").map { ExplainSelection(parsing: $0) }
-        options.title = "Agora replay — \(path)"
-        let result = try await LocalRun.execute(options, inputs: log.inputs)
-        Console.out(LocalRun.summary(result, bars: result.summary?.bars ?? 0))
-        return 0
+        return try await RunCommand.runLocally(topology, args: args, title: "Agora replay — \(path)", inputs: log.inputs)
     }
 
     /// Publishes every event of the log unchanged, paced by event time when `speed` is set.

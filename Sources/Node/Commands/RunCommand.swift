@@ -2,6 +2,14 @@ import Agents
 import Bus
 import Foundation
 
+extension CommandSpec {
+    /// `--log-level` and `--log-format`, read by `RunFlags.logging`.
+    func loggingOptions() -> CommandSpec {
+        option("log-level", "LEVEL", "trace, debug, info (default; or AGORA_LOG_LEVEL), notice, warning, error.")
+            .option("log-format", "FMT", "logfmt (default) or json.")
+    }
+}
+
 /// Options shared by the commands that run a society.
 enum RunFlags {
     static func logging(_ args: Arguments) throws -> Logger {
@@ -55,8 +63,7 @@ enum RunCommand: AgoraCommand {
         .option("explain", "WHICH", "Print the decision chain of cycles: trades, all, or a cycle id like GOOG@2012-07-02T00:00:00Z.")
         .option("metrics", "HOST:PORT", "Serve Prometheus metrics at /metrics and a health check at /healthz while the run goes on.")
         .option("speed", "X", "Pace the bars at X times real time (live mode: votes have a timeout); default: the topology's market.mode.")
-        .option("log-level", "LEVEL", "trace, debug, info (default; or AGORA_LOG_LEVEL), notice, warning, error.")
-        .option("log-format", "FMT", "logfmt (default) or json.")
+        .loggingOptions()
         .detail("""
             Runs every node of the topology in this process on the in-memory bus, replays the
             market data (cycle by cycle in backtest mode), then prints the statistics and the
@@ -66,6 +73,13 @@ enum RunCommand: AgoraCommand {
     static func run(_ args: Arguments) async throws -> Int32 {
         var topology = try RunFlags.loadTopology(args.string("topology") ?? "topology.json")
         try RunFlags.applySpeed(args, to: &topology)
+        return try await runLocally(topology, args: args, title: "Agora run — \(topology.market.data.map(\.file).joined(separator: ", "))")
+    }
+
+    /// Runs `topology` in this process with the options `args` carries (those its command
+    /// declares: tap, record, outputs, metrics, explain, logging), prints the summary.
+    /// `inputs` replaces the topology's market data (replay).
+    static func runLocally(_ topology: Topology, args: Arguments, title: String, inputs: MarketInputs? = nil) async throws -> Int32 {
         var options = LocalRun.Options(topology: topology)
         options.logger = try RunFlags.logging(args)
         options.tap = args.strings("tap")
@@ -75,8 +89,8 @@ enum RunCommand: AgoraCommand {
         options.metrics = args.string("metrics")
         options.handleSignals = true
         options.explain = args.string("explain").map { ExplainSelection(parsing: $0) }
-        options.title = "Agora run — \(topology.market.data.map(\.file).joined(separator: ", "))"
-        let result = try await LocalRun.execute(options)
+        options.title = title
+        let result = try await LocalRun.execute(options, inputs: inputs)
         Console.out(LocalRun.summary(result, bars: result.summary?.bars ?? 0))
         return 0
     }
@@ -96,8 +110,7 @@ enum BacktestCommand: AgoraCommand {
         .option("explain", "WHICH", "Print the decision chain of cycles: trades, all, or a cycle id.")
         .option("record", "FILE", "Write every event to FILE (JSON Lines).")
         .flag("skip-bad-rows", "Skip (and count) bad rows instead of refusing the file.")
-        .option("log-level", "LEVEL", "trace, debug, info (default), notice, warning, error.")
-        .option("log-format", "FMT", "logfmt (default) or json.")
+        .loggingOptions()
 
     static func run(_ args: Arguments) async throws -> Int32 {
         var topology: Topology

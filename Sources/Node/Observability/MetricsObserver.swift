@@ -38,9 +38,18 @@ actor MetricsObserver {
 
     func stop() { subscription.cancel() }
 
+    /// "out" for a source (`node/agent`) of this process, else "in"; sources are few, so cached.
+    private var directions: [String: String] = [:]
+    private func direction(_ source: String) -> String {
+        if let d = directions[source] { return d }
+        let node = source.split(separator: "/", maxSplits: 1).first.map(String.init) ?? source
+        let d = localNodes.contains(node) ? "out" : "in"
+        directions[source] = d
+        return d
+    }
+
     private func observe(_ e: Envelope) {
-        let node = e.source.split(separator: "/", maxSplits: 1).first.map(String.init) ?? e.source
-        metrics.increment("agora_bus_events_total", ["topic": e.topic, "direction": localNodes.contains(node) ? "out" : "in"])
+        metrics.increment("agora_bus_events_total", ["topic": e.topic, "direction": direction(e.source)])
         switch e.payload {
         case .decision(let d): metrics.increment("agora_decisions_total", ["action": d.action.rawValue])
         case .orderRequest(let o): metrics.increment("agora_orders_total", ["side": o.side.rawValue])
