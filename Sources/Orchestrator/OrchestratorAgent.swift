@@ -51,7 +51,17 @@ public actor OrchestratorAgent {
         var symbol: String
         var time: Timestamp
         var votes: [String: Vote] = [:]
-        var lastCause: EventID?
+        /// Each vote's event id, by voter.
+        var voteIDs: [String: EventID] = [:]
+        /// The bar's event id, when the bar was seen.
+        var barID: EventID?
+
+        /// The decision's causation: the vote of the last voter (by name) that voted, else the
+        /// bar. A fixed rule, not the last vote to arrive: votes race each other, and the
+        /// event log must be the same on every run.
+        var cause: EventID? {
+            voteIDs.max { $0.key < $1.key }?.value ?? barID
+        }
         var reported = false
         var barSeen = false
     }
@@ -97,11 +107,12 @@ public actor OrchestratorAgent {
             guard !isDecided(key, e) else { return }
             open(key, bar.symbol, bar.time)
             cycles[key]!.barSeen = true
+            cycles[key]!.barID = e.id
         case .vote(let v):
             guard config.voters.contains(v.agent), !isDecided(key, e) else { return }
             open(key, v.symbol, v.time)
             cycles[key]!.votes[v.agent] = v
-            cycles[key]!.lastCause = e.id
+            cycles[key]!.voteIDs[v.agent] = e.id
             try await decideIfComplete(key)
         case .executionReport(let r):
             guard !isDecided(key, e) else { return }
@@ -155,7 +166,7 @@ public actor OrchestratorAgent {
         let decision = Decision(
             symbol: c.symbol, time: c.time, action: outcome.action, score: outcome.score, reason: outcome.reason,
             votes: outcome.contributions, veto: outcome.veto, missing: outcome.missing, exit: outcome.exit)
-        try await publisher.publish(decision, topic: decisionTopics.topic(c.symbol), correlation: key, causation: c.lastCause)
+        try await publisher.publish(decision, topic: decisionTopics.topic(c.symbol), correlation: key, causation: c.cause)
         if log.isEnabled(.debug) {
             log.log(.debug, "\(outcome.action.rawValue) \(c.symbol) score \(Fmt.fixed(outcome.score, 2)): \(outcome.reason)", correlation: key)
         }

@@ -11,7 +11,12 @@ import Glibc
 @Suite(.serialized) struct OperationsTests {
     /// The decisions of a log, without the wall-clock publish time.
     static func decisions(_ path: String) throws -> [String] {
-        try EventLog.read(path).filter { $0.type == "decision" }.map { e in
+        try events(path).filter { $0.contains(#""type":"decision""#) }
+    }
+
+    /// Every event of a log, without the wall-clock publish time.
+    static func events(_ path: String) throws -> [String] {
+        try EventLog.read(path).map { e in
             var e = e
             e.published = .epoch
             return EventCodec.encodeString(e)
@@ -28,6 +33,8 @@ import Glibc
         let a = try Self.decisions(dir + "/a.jsonl"), b = try Self.decisions(dir + "/b.jsonl")
         #expect(a.count == 400)
         #expect(a == b)
+        // Not only the decisions: the whole chain (votes, orders, fills, snapshots) is the same.
+        #expect(try Self.events(dir + "/a.jsonl") == Self.events(dir + "/b.jsonl"))
         #expect(FileManager.default.contents(atPath: dir + "/a/trades.csv") == FileManager.default.contents(atPath: dir + "/b/trades.csv"))
 
         // explain reads the same log.
