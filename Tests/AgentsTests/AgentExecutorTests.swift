@@ -28,3 +28,66 @@ actor Counter {
         e.stop()
     }
 }
+
+/// Publishes from a task of its own, isolated to an actor on the executor (not a handler).
+actor LoopSidePublisher {
+    nonisolated let unownedExecutor: UnownedSerialExecutor
+    init(_ e: AgentExecutor) { unownedExecutor = e.asUnownedSerialExecutor() }
+    func publish(_ p: Publisher, count: Int) async throws {
+        for i in 1...count {
+            try await p.publish(Bar(symbol: "T", time: Timestamp(seconds: Int64(i)), open: 1, high: 1, low: 1, close: 1, volume: Double(i)))
+        }
+    }
+}
+
+/// What a handler saw, written only on the loop's thread.
+final class Seen: @unchecked Sendable {
+    var volumes: [Double] = []
+}
+
+@Suite struct EventLoopBackPressureTests {
+    /// A task on the loop's executor that is not one of its handlers waits for room like
+    /// any publisher: the queue stays bounded and nothing is lost or reordered.
+    @Test func aPublisherOnTheLoopsExecutorWaitsForRoom() async throws {
+        let e = AgentExecutor(name: "test-bp")
+        defer { e.stop() }
+        let bus = InMemoryBus()
+        let sub = try await bus.subscribe(["market.bar.*"], options: SubscriptionOptions(name: "s", policy: .suspend(capacity: 8), endsOnTaskCancellation: false))
+        let seen = Seen()
+        let consumer = Task { await sub.deliver(on: e.eventLoop) { _, env in seen.volumes.append(env.event(as: Bar.self)!.volume) } }
+        try await LoopSidePublisher(e).publish(Publisher(bus: bus, source: "t/p"), count: 1000)
+        sub.cancel()
+        await consumer.value
+        #expect(seen.volumes == (1...1000).map(Double.init))
+        #expect(sub.stats.maxDepth <= 8)
+        #expect(sub.stats.delivered == 1000)
+    }
+
+    /// A handler cannot wait for its own loop: publishing into a full mailbox of that loop
+    /// queues beyond the capacity instead of deadlocking, and everything arrives.
+    @Test func aHandlerPublishingIntoItsOwnLoopDoesNotDeadlock() async throws {
+        let e = AgentExecutor(name: "test-self")
+        defer { e.stop() }
+        let bus = InMemoryBus()
+        let trigger = try await bus.subscribe(["market.bar.IN"], options: SubscriptionOptions(name: "in", endsOnTaskCancellation: false))
+        let out = try await bus.subscribe(["market.bar.OUT"], options: SubscriptionOptions(name: "out", policy: .suspend(capacity: 2), endsOnTaskCancellation: false))
+        let echo = Publisher(bus: bus, source: "t/echo")
+        let seen = Seen()
+        let a = Task {
+            await trigger.deliver(on: e.eventLoop) { _, _ in
+                for i in 1...20 {
+                    _ = try? await echo.publish(Bar(symbol: "OUT", time: Timestamp(seconds: Int64(i)), open: 1, high: 1, low: 1, close: 1, volume: Double(i)))
+                }
+            }
+        }
+        let b = Task { await out.deliver(on: e.eventLoop) { _, env in seen.volumes.append(env.event(as: Bar.self)!.volume) } }
+        try await Publisher(bus: bus, source: "t/in").publish(Bar(symbol: "IN", time: Timestamp(seconds: 1), open: 1, high: 1, low: 1, close: 1, volume: 1))
+        await bus.waitUntilIdle()
+        trigger.cancel()
+        out.cancel()
+        await a.value
+        await b.value
+        #expect(seen.volumes == (1...20).map(Double.init))
+        #expect(out.stats.maxDepth > 2)
+    }
+}

@@ -34,9 +34,15 @@ public final class EventLoop: Sendable {
 
     public init() {}
 
-    /// True when called on the thread running the loop.
-    var isCurrentThread: Bool {
-        guard let t = thread.withLock({ $0 }) else { return false }
+    /// True while the loop is inside a handler (which may itself be suspended).
+    private let delivering = Atomic<Bool>(false)
+
+    /// True when called from one of this loop's handlers: on the loop's thread while it
+    /// is delivering. Such a caller cannot wait for room in a mailbox of this loop (the
+    /// loop would wait for itself). Another task on the same executor, running while the
+    /// loop is parked, can: the loop runs as soon as it suspends.
+    var isCurrentHandler: Bool {
+        guard delivering.load(ordering: .relaxed), let t = thread.withLock({ $0 }) else { return false }
         return pthread_equal(t, pthread_self()) != 0
     }
 
@@ -104,7 +110,9 @@ public final class EventLoop: Sendable {
             case .some(.some(let (m, c))):
                 switch m.drain(returning: spare) {
                 case .batch(let batch):
+                    delivering.store(true, ordering: .relaxed)
                     while let e = batch.popFirst() { await c.handler(isolation, e) }
+                    delivering.store(false, ordering: .relaxed)
                     spare = batch
                     // Still scheduled: serve it again after the others that are ready.
                     state.withLock { $0.ready.append(m) }

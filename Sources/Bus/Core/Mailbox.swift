@@ -133,7 +133,7 @@ final class Mailbox: Sendable {
                 case .suspend:
                     // A handler on the mailbox's own event loop cannot wait for that loop:
                     // its events are queued beyond the capacity instead.
-                    if let loop = s.loop, loop.isCurrentThread { break }
+                    if let loop = s.loop, loop.isCurrentHandler { break }
                     return (.full, nil)
                 case .dropNewest:
                     s.dropped &+= 1
