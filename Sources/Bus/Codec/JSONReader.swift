@@ -37,7 +37,11 @@ public struct JSONKey {
         let n = name.utf8CodeUnitCount
         if k.escaped { return k.string == String(decoding: UnsafeBufferPointer(start: name.utf8Start, count: n), as: UTF8.self) }
         guard k.count == n else { return false }
-        return n == 0 || memcmp(k.base, name.utf8Start, n) == 0
+        if n == 0 { return true }
+        // First and last bytes before the call: most mismatches end here.
+        let s = name.utf8Start
+        guard k.base[0] == s[0], k.base[n - 1] == s[n - 1] else { return false }
+        return n <= 2 || memcmp(k.base + 1, s + 1, n - 2) == 0
     }
 
     /// True when these bytes are exactly `<source>:<seq>`.
@@ -141,7 +145,13 @@ public struct JSONReader {
         var high: UInt64 = 0
         while p + 8 <= n {
             let w = UnsafeRawPointer(b + p).loadUnaligned(as: UInt64.self)
-            if SWAR.needsEscape(w) { break }
+            let special = SWAR.specialMask(w)
+            if special != 0 {
+                // The first special byte ends the scan; only the bytes before it count.
+                let k = special.trailingZeroBitCount >> 3
+                if k > 0 { high |= w & (~UInt64(0) >> UInt64(64 - 8 * k)) }
+                return (p + k, high & SWAR.highs == 0)
+            }
             high |= w
             p += 8
         }
@@ -522,8 +532,7 @@ public struct JSONReader {
         guard pos < buf.count else { throw fail("expected a timestamp, found end of input") }
         if buf[pos] == 0x22 {
             let start = pos + 1
-            var end = start
-            while end < buf.count, buf[end] != 0x22, buf[end] != 0x5C { end += 1 }
+            let (end, _) = scanString(from: start)
             if end < buf.count, buf[end] == 0x22 {
                 pos = end + 1
                 if let t = ISO8601.parse(bytes: UnsafeBufferPointer(rebasing: buf[start..<end])) { return t }

@@ -358,6 +358,13 @@ enum SWAR {
     @inline(__always) static func hasLess(_ x: UInt64, _ n: UInt8) -> Bool { (x &- ones &* UInt64(n)) & ~x & highs != 0 }
     /// True if any byte is `"`, `\` or a control character.
     @inline(__always) static func needsEscape(_ x: UInt64) -> Bool { hasLess(x, 0x20) || has(x, 0x22) || has(x, 0x5C) }
+    /// The high bits of the bytes that are `"`, `\` or a control character. Borrows can
+    /// also mark a byte above a marked one, so only the lowest mark is exact: use it as
+    /// `mask.trailingZeroBitCount >> 3`, the index of the first such byte (little-endian).
+    @inline(__always) static func specialMask(_ x: UInt64) -> UInt64 {
+        let q = x ^ (ones &* 0x22), b = x ^ (ones &* 0x5C)
+        return ((x &- ones &* 0x20) & ~x | (q &- ones) & ~q | (b &- ones) & ~b) & highs
+    }
     @inline(__always) static func hex(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x61 + v - 10 }
 }
 

@@ -123,6 +123,44 @@ public enum ISO8601 {
 
     /// Parses UTF-8 bytes; nil if they are not a supported ISO 8601 form.
     public static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        if let t = parseCanonical(b) { return t }
+        return parseGeneral(b)
+    }
+
+    /// The form Agora writes, `YYYY-MM-DDTHH:MM:SS[.f…]Z`, at fixed offsets; nil for any
+    /// other form (which `parseGeneral` then reads, or refuses).
+    @inline(__always) static func parseCanonical(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        let n = b.count
+        guard n >= 20, let p = b.baseAddress, p[4] == 0x2D, p[7] == 0x2D, p[10] == 0x54, p[13] == 0x3A, p[16] == 0x3A,
+              p[n - 1] == 0x5A else { return nil }
+        @inline(__always) func d(_ k: Int) -> Int { Int(p[k] &- 48) }
+        // Every digit position holds a digit (a byte below '0' wraps to ≥ 208).
+        @inline(__always) func ok(_ k: Int) -> Bool { p[k] &- 48 < 10 }
+        guard ok(0), ok(1), ok(2), ok(3), ok(5), ok(6), ok(8), ok(9), ok(11), ok(12), ok(14), ok(15), ok(17), ok(18) else { return nil }
+        let y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)
+        let mo = d(5) * 10 + d(6), day = d(8) * 10 + d(9)
+        let hh = d(11) * 10 + d(12), mi = d(14) * 10 + d(15), ss = d(17) * 10 + d(18)
+        guard y >= 1678 && y <= 2261, mo >= 1, mo <= 12, day >= 1, day <= daysIn(month: mo, year: y),
+              hh < 24, mi < 60, ss < 61 else { return nil }
+        var nanos: Int64 = 0
+        if n > 20 {
+            // `.` then 1…9 digits, then the `Z` already checked.
+            let digits = n - 21
+            guard p[19] == 0x2E, digits >= 1, digits <= 9 else { return nil }
+            var frac: Int64 = 0
+            for k in 20..<(n - 1) {
+                let c = p[k] &- 48
+                guard c < 10 else { return nil }
+                frac = frac * 10 + Int64(c)
+            }
+            for _ in digits..<9 { frac *= 10 }
+            nanos = frac
+        }
+        let seconds = Int64(days(fromCivil: y, mo, day)) * 86_400 + Int64(hh * 3600 + mi * 60 + ss)
+        return Timestamp(nanoseconds: seconds * 1_000_000_000 + nanos)
+    }
+
+    static func parseGeneral(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         var i = 0
         let n = b.count
         @inline(__always) func digits(_ count: Int) -> Int? {

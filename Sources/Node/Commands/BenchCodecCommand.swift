@@ -31,8 +31,16 @@ enum BenchCodecCommand: AgoraCommand {
         }
         let avgBytes = Double(mix.map { EventCodec.encode($0).count }.reduce(0, +)) / Double(mix.count)
 
+        if let t = ProcessInfo.processInfo.environment["AGORA_PROFILE_DECODE"] {
+            let e = envelopes.first { $0.type == t }!
+            let bytes = EventCodec.encode(e)
+            var c = 0
+            for _ in 0..<5_000_000 { c &+= Int(try EventCodec.decode(bytes).seq) }
+            print(c)
+            return 0
+        }
         if args.flag("per-type") {
-            var t = TextTable(["type", "bytes", "agora ns", "foundation ns", "ratio"])
+            var t = TextTable(["type", "bytes", "agora ns", "encode ns", "decode ns", "foundation ns", "ratio"])
             let encoder = JSONEncoder(), decoder = JSONDecoder()
             for e in envelopes {
                 var w = JSONWriter(capacity: 2048)
@@ -44,11 +52,21 @@ enum BenchCodecCommand: AgoraCommand {
                     _ = try w.withBytes { try EventCodec.decode($0) }
                 }
                 let ours = Double(Monotonic.nanoseconds() - a0) / Double(n)
+                let e0 = Monotonic.nanoseconds()
+                for _ in 0..<n {
+                    w.reset()
+                    EventCodec.encode(e, into: &w)
+                }
+                let encodeNs = Double(Monotonic.nanoseconds() - e0) / Double(n)
+                let bytes = EventCodec.encode(e)
+                let d0 = Monotonic.nanoseconds()
+                for _ in 0..<n { _ = try EventCodec.decode(bytes) }
+                let decodeNs = Double(Monotonic.nanoseconds() - d0) / Double(n)
                 let m = 10_000
                 let b0 = Monotonic.nanoseconds()
                 for _ in 0..<m { _ = try decoder.decode(Envelope.self, from: try encoder.encode(e)) }
                 let theirs = Double(Monotonic.nanoseconds() - b0) / Double(m)
-                t.add([e.type, String(EventCodec.encode(e).count), Fmt.fixed(ours, 0), Fmt.fixed(theirs, 0), Fmt.fixed(theirs / ours, 1)])
+                t.add([e.type, String(bytes.count), Fmt.fixed(ours, 0), Fmt.fixed(encodeNs, 0), Fmt.fixed(decodeNs, 0), Fmt.fixed(theirs, 0), Fmt.fixed(theirs / ours, 1)])
             }
             Console.out(t.rendered)
             return 0
