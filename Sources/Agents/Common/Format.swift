@@ -3,12 +3,65 @@ public enum Fmt {
     /// Fixed decimals.
     public static func fixed(_ v: Double, _ decimals: Int) -> String {
         guard v.isFinite else { return v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf") }
+        if decimals >= 0 && decimals <= 8 {
+            let r = (abs(v) * pow10[decimals]).rounded()
+            // Below 1e15 the integer arithmetic is exact and equals the floating-point form
+            // (reasons are formatted for every vote of every bar: no intermediate Strings).
+            if r < 1e15 { return decimal(Int64(r), negative: v < 0 && r != 0, decimals: decimals, trimZeros: false) }
+        }
+        return fixedReference(v, decimals)
+    }
+
+    static let pow10: [Double] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8]
+
+    /// `k` × 10^-decimals in ASCII (`-` first when `negative`), trailing fraction zeros and
+    /// then the point dropped when `trimZeros`. Made in a stack buffer: a result of up to 15
+    /// bytes is a small String, with nothing allocated.
+    @usableFromInline static func decimal(_ k: Int64, negative: Bool, decimals: Int, trimZeros: Bool) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buf -> String in
+            var end = 32
+            var v = UInt64(k.magnitude)
+            var frac = decimals
+            var wrote = false
+            // Fraction digits, from the last.
+            while frac > 0 {
+                let d = UInt8(v % 10)
+                v /= 10
+                frac -= 1
+                if trimZeros && !wrote && d == 0 { continue }
+                end -= 1
+                buf[end] = 0x30 + d
+                wrote = true
+            }
+            if wrote || (!trimZeros && decimals > 0) {
+                end -= 1
+                buf[end] = 0x2E
+            }
+            repeat {
+                end -= 1
+                buf[end] = 0x30 + UInt8(v % 10)
+                v /= 10
+            } while v > 0
+            if negative {
+                end -= 1
+                buf[end] = 0x2D
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buf[end..<32]), as: UTF8.self)
+        }
+    }
+
+    /// The original `fixed`, for magnitudes the fast path does not cover (and as the
+    /// reference the fast path is tested against).
+    static func fixedReference(_ v: Double, _ decimals: Int) -> String {
+        guard v.isFinite else { return v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf") }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let r = (abs(v) * scale).rounded()
         let neg = v < 0 && r != 0
         var intPart = r / scale
         intPart.round(.towardZero)
+        // Beyond Int64 there is no integer part to print: the shortest form instead.
+        guard intPart.magnitude < 9.2e18 else { return String(v) }
         var s = String(Int64(intPart))
         if decimals > 0 {
             let frac = Int64(r - intPart * scale)

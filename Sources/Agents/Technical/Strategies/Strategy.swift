@@ -30,6 +30,17 @@ extension VoteComponent {
 /// Numbers in reasons: at most 2 decimals, no trailing zeros (27.4, 0.42, 185).
 enum ReasonFormat {
     static func number(_ v: Double, decimals: Int = 2) -> String {
+        if v.isFinite && decimals >= 0 && decimals <= 4 {
+            let k = (v * Fmt.pow10[decimals]).rounded()
+            // Below 1e15 a decimal of at most 15 digits is exactly what `String(Double)`
+            // prints for it (without an exponent up to 4 decimals): same text, no allocation.
+            if k.magnitude < 1e15 { return Fmt.decimal(Int64(k), negative: k < 0, decimals: decimals, trimZeros: true) }
+        }
+        return numberReference(v, decimals: decimals)
+    }
+
+    /// The original `number`, for what the fast path does not cover (and as its test reference).
+    static func numberReference(_ v: Double, decimals: Int = 2) -> String {
         guard v.isFinite else { return String(v) }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
