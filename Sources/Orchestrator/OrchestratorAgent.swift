@@ -111,9 +111,13 @@ public actor OrchestratorAgent {
         case .vote(let v):
             guard config.voters.contains(v.agent), !isDecided(key, e) else { return }
             open(key, v.symbol, v.time)
-            cycles[key]!.votes[v.agent] = v
-            cycles[key]!.voteIDs[v.agent] = e.id
-            try await decideIfComplete(key)
+            // One look-up of the cycle for the vote and the completeness check.
+            let complete = { (c: inout Cycle) -> Bool in
+                c.votes[v.agent] = v
+                c.voteIDs[v.agent] = e.id
+                return isComplete(c)
+            }(&cycles[key]!)
+            if complete { try await decide(key) }
         case .executionReport(let r):
             guard !isDecided(key, e) else { return }
             open(key, r.symbol, r.time)
@@ -132,11 +136,16 @@ public actor OrchestratorAgent {
     }
 
     private func decideIfComplete(_ key: String) async throws {
-        guard let c = cycles[key] else { return }
-        let waitingForVotes = config.voters.contains { c.votes[$0] == nil && !unavailable.contains($0) }
-        let waitingForBroker = config.mode == .backtest && config.awaitExecutionReport && !c.reported
-        if waitingForVotes || waitingForBroker { return }
+        guard let c = cycles[key], isComplete(c) else { return }
         try await decide(key)
+    }
+
+    /// True when nothing more is awaited: every available voter voted, and (in a backtest
+    /// that waits for it) the broker reported.
+    private func isComplete(_ c: Cycle) -> Bool {
+        if config.mode == .backtest && config.awaitExecutionReport && !c.reported { return false }
+        if c.votes.count == config.voters.count { return true }
+        return !config.voters.contains { c.votes[$0] == nil && !unavailable.contains($0) }
     }
 
     /// The open cycle `key`, created on its first event (in live mode with its vote timeout,

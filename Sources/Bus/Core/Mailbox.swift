@@ -492,29 +492,31 @@ final class Mailbox: Sendable {
 /// published so far has been handled ("quiescence").
 final class ActivityMonitor: Sendable {
     private struct State {
-        var busy = 0
         var waiters: [(UInt64, UnsafeContinuation<Void, Never>)] = []
         var nextWaiter: UInt64 = 0
         var cancelled: Set<UInt64> = []
     }
+    /// Busy subscriptions. An atomic, so that marking one busy or idle (twice per batch)
+    /// takes no lock; only reaching zero looks at the waiters.
+    private let busy = Atomic<Int>(0)
     private let state = Mutex(State())
 
-    func enter() { state.withLock { $0.busy += 1 } }
+    func enter() { busy.add(1, ordering: .sequentiallyConsistent) }
 
     func leave() {
+        guard busy.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 else { return }
+        // A waiter checks `busy` under the lock before it waits, so it either saw this
+        // zero, or is in the list taken here.
         let waiters = state.withLock { s -> [(UInt64, UnsafeContinuation<Void, Never>)] in
-            s.busy -= 1
-            if s.busy == 0 && !s.waiters.isEmpty {
-                let w = s.waiters
-                s.waiters = []
-                return w
-            }
-            return []
+            guard busy.load(ordering: .sequentiallyConsistent) == 0, !s.waiters.isEmpty else { return [] }
+            let w = s.waiters
+            s.waiters = []
+            return w
         }
         for w in waiters { w.1.resume() }
     }
 
-    var busyCount: Int { state.withLock { $0.busy } }
+    var busyCount: Int { busy.load(ordering: .sequentiallyConsistent) }
 
     /// Returns when no subscription is busy, or when the task is cancelled.
     nonisolated(nonsending) func waitUntilIdle() async {
@@ -525,7 +527,7 @@ final class ActivityMonitor: Sendable {
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
                 let now = state.withLock { s -> Bool in
-                    if s.busy == 0 || s.cancelled.remove(id) != nil { return true }
+                    if busy.load(ordering: .sequentiallyConsistent) == 0 || s.cancelled.remove(id) != nil { return true }
                     s.waiters.append((id, c))
                     return false
                 }
