@@ -53,6 +53,20 @@ public enum EventCodec {
         _ bytes: UnsafeBufferPointer<UInt8>, channel: String? = nil, receivedAt: Timestamp? = nil
     ) throws(WireError) -> Envelope {
         var r = JSONReader(bytes)
+        var h = Header()
+        // Our own encoder's layout first: fixed keys in a fixed order, read without key
+        // dispatch. Anything else (another key order, whitespace, an error) is read by the
+        // general parser from the start, which also words the errors.
+        if !canonical(&r, &h) {
+            r = JSONReader(bytes)
+            h = Header()
+            try general(&r, &h)
+        }
+        return try finish(h, &r, channel: channel, receivedAt: receivedAt)
+    }
+
+    /// The envelope's fields as read, before defaults and checks.
+    struct Header {
         var schema = Envelope.currentSchema
         var idSlice: JSONKey?
         var type: String?
@@ -67,6 +81,46 @@ public enum EventCodec {
         var data: Range<Int>?
         var inlinePayload: Payload?
         var inlineError: WireError?
+    }
+
+    /// Reads exactly what `encode` writes; false at the first difference.
+    static func canonical(_ r: inout JSONReader, _ h: inout Header) -> Bool {
+        do throws(WireError) {
+            guard r.consume("{\"schema\":") else { return false }
+            h.schema = try r.readInt()
+            guard r.consume(",\"id\":") else { return false }
+            h.idSlice = try r.readStringSlice()
+            guard r.consume(",\"type\":") else { return false }
+            let slice = try r.readStringSlice()
+            guard let known = EventType(wireName: slice) else { return false }
+            h.knownType = known
+            h.type = known.rawValue
+            guard r.consume(",\"topic\":") else { return false }
+            h.topic = try r.readString()
+            guard r.consume(",\"source\":") else { return false }
+            h.source = try r.readString()
+            guard r.consume(",\"seq\":") else { return false }
+            h.seq = try r.readUInt64()
+            guard r.consume(",\"time\":") else { return false }
+            h.time = try r.readTimestamp()
+            guard r.consume(",\"published\":") else { return false }
+            h.published = try r.readTimestamp()
+            if r.consume(",\"correlation\":") { h.correlation = try r.readString() }
+            if r.consume(",\"causation\":") { h.causation = EventID(wire: try r.readStringSlice()) }
+            guard r.consume(",\"data\":") else { return false }
+            let start = r.pos
+            h.inlinePayload = try Payload.decode(known, from: &r)
+            h.data = start..<r.pos
+            guard r.consume("}") else { return false }
+            try r.expectEnd()
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Reads any envelope object: keys in any order, whitespace, unknown keys skipped.
+    static func general(_ r: inout JSONReader, _ h: inout Header) throws(WireError) {
         r.skipWhitespace()
         guard r.peekByte() == 0x7B else {
             throw r.isAtEnd ? WireError("empty message") : WireError("message is not a JSON object", offset: r.pos)
@@ -74,59 +128,64 @@ public enum EventCodec {
         var o = try r.beginObject()
         while let k = try r.nextKey(&o) {
             if k == "data" {
-                if let known = knownType {
+                if let known = h.knownType {
                     // Our own encoder writes `type` first: decode in place, no second pass.
                     r.skipWhitespace()
-                    let start = r.pos
+                    let start = r.mark
                     do throws(WireError) {
-                        inlinePayload = try Payload.decode(known, from: &r)
+                        h.inlinePayload = try Payload.decode(known, from: &r)
                     } catch {
-                        inlineError = error
-                        r.pos = start
+                        h.inlineError = error
+                        r.rewind(to: start)
                         try r.skipValue()
                     }
-                    data = start..<r.pos
+                    h.data = start.pos..<r.pos
                 } else {
-                    data = try r.captureValue()
+                    h.data = try r.captureValue()
                 }
             } else if k == "type" {
                 let slice = try r.readStringSlice()
-                knownType = EventType(wireName: slice)
-                type = knownType?.rawValue ?? slice.string
+                h.knownType = EventType(wireName: slice)
+                h.type = h.knownType?.rawValue ?? slice.string
             } else if k == "topic" {
-                topic = try r.readString()
+                h.topic = try r.readString()
             } else if k == "source" {
-                source = try r.readString()
+                h.source = try r.readString()
             } else if k == "seq" {
-                seq = try r.readUInt64()
+                h.seq = try r.readUInt64()
             } else if k == "id" {
-                idSlice = try r.readStringSlice()
+                h.idSlice = try r.readStringSlice()
             } else if k == "time" {
-                time = try r.readTimestamp()
+                h.time = try r.readTimestamp()
             } else if k == "published" {
-                published = try r.readTimestamp()
+                h.published = try r.readTimestamp()
             } else if k == "correlation" {
-                correlation = r.readNullIfPresent() ? nil : try r.readString()
+                h.correlation = r.readNullIfPresent() ? nil : try r.readString()
             } else if k == "causation" {
-                causation = r.readNullIfPresent() ? nil : EventID(wire: try r.readStringSlice())
+                h.causation = r.readNullIfPresent() ? nil : EventID(wire: try r.readStringSlice())
             } else if k == "schema" {
-                schema = try r.readInt()
+                h.schema = try r.readInt()
             } else {
                 try r.skipValue()
             }
         }
         try r.expectEnd()
+    }
+
+    /// Checks what was read, applies the documented defaults and builds the envelope.
+    static func finish(_ h: Header, _ r: inout JSONReader, channel: String?, receivedAt: Timestamp?) throws(WireError) -> Envelope {
+        let schema = h.schema
         guard schema <= Envelope.currentSchema else {
             throw WireError("schema version \(schema) is newer than this build understands (\(Envelope.currentSchema))")
         }
         guard schema >= 1 else { throw WireError("invalid schema version \(schema)") }
-        guard let type else { throw WireError("missing field \"type\"") }
-        guard let data else { throw WireError("missing field \"data\"") }
+        guard let type = h.type else { throw WireError("missing field \"type\"") }
+        guard let data = h.data else { throw WireError("missing field \"data\"") }
         let payload: Payload
-        if let inlinePayload {
+        if let inlinePayload = h.inlinePayload {
             payload = inlinePayload
-        } else if let known = knownType {
-            if var e = inlineError {
+        } else if let known = h.knownType {
+            if var e = h.inlineError {
                 e.message = "\(type): \(e.message)"
                 throw e
             }
@@ -145,19 +204,20 @@ public enum EventCodec {
         // A bar that could not have traded is refused like bad bytes, so no agent fills at a
         // price outside it (files are checked by their reader; this covers the bus).
         if case .bar(let b) = payload, let problem = b.problem { throw WireError("bar: \(problem)") }
-                guard let resolvedTopic = topic ?? channel ?? payload.defaultTopic else {
+        guard let resolvedTopic = h.topic ?? channel ?? payload.defaultTopic else {
             throw WireError("missing field \"topic\" (required for events of unknown type \"\(type)\")")
         }
-        let src = source ?? "external"
-        guard let resolvedTime = time ?? payload.eventTime ?? published ?? receivedAt else {
+        let src = h.source ?? "external"
+        let seq = h.seq
+        guard let resolvedTime = h.time ?? payload.eventTime ?? h.published ?? receivedAt else {
             throw WireError("missing field \"time\"")
         }
         return Envelope(
             schema: schema,
-            id: idSlice.flatMap { $0.isEventID(source: src, seq: seq) ? nil : EventID(parsing: $0.string) },
+            id: h.idSlice.flatMap { $0.isEventID(source: src, seq: seq) ? nil : EventID(parsing: $0.string) },
             topic: resolvedTopic, source: src, seq: seq, time: resolvedTime,
-            published: published ?? receivedAt ?? resolvedTime,
-            correlation: correlation, causation: causation, payload: payload)
+            published: h.published ?? receivedAt ?? resolvedTime,
+            correlation: h.correlation, causation: h.causation, payload: payload)
     }
 
     public static func decode(_ text: String, channel: String? = nil, receivedAt: Timestamp? = nil) throws(WireError) -> Envelope {

@@ -167,6 +167,36 @@ public struct JSONReader {
 
     @inline(__always) public func peekByte() -> UInt8? { pos < buf.count ? buf[pos] : nil }
 
+    /// Where the reader is (position and nesting), to come back to with ``rewind(to:)``.
+    public struct Mark: Sendable {
+        let pos: Int
+        let depth: Int
+    }
+
+    @inline(__always) public var mark: Mark { Mark(pos: pos, depth: depth) }
+
+    @inline(__always) public mutating func rewind(to m: Mark) {
+        pos = m.pos
+        depth = m.depth
+    }
+
+    /// Consumes exactly `literal`, or throws (a fast path's signal to fall back to the general
+    /// reader, which words the real error; the thrown value is not for users).
+    @inline(__always) public mutating func literal(_ literal: StaticString) throws(WireError) {
+        guard consume(literal) else { throw JSONReader.notCanonical }
+    }
+
+    /// Thrown by ``literal(_:)``: the input is not in the canonical layout.
+    public static let notCanonical = WireError("not in the canonical layout")
+
+    /// Consumes exactly `literal` if the bytes at the position are it; true if they were.
+    @inline(__always) public mutating func consume(_ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard buf.count - pos >= n, memcmp(buf.baseAddress! + pos, literal.utf8Start, n) == 0 else { return false }
+        pos += n
+        return true
+    }
+
     public func fail(_ message: String) -> WireError { WireError(message, offset: pos) }
 
     func describeNext() -> String {

@@ -80,6 +80,22 @@ public struct Bar: BusEvent, JSONCodable, Hashable {
     }
 
     public init(from r: inout JSONReader) throws(WireError) {
+        // Fast path: the layout `encode` writes. Anything else: the general reader below.
+        let start = r.mark
+        do throws(WireError) {
+            try r.literal("{\"symbol\":"); let symbol = try r.readString()
+            try r.literal(",\"time\":"); let time = try r.readTimestamp()
+            try r.literal(",\"open\":"); let open = try r.readDouble()
+            try r.literal(",\"high\":"); let high = try r.readDouble()
+            try r.literal(",\"low\":"); let low = try r.readDouble()
+            try r.literal(",\"close\":"); let close = try r.readDouble()
+            try r.literal(",\"volume\":"); let volume = try r.readDouble()
+            try r.literal("}")
+            self = Bar(symbol: symbol, time: time, open: open, high: high, low: low, close: close, volume: volume)
+            return
+        } catch {
+            r.rewind(to: start)
+        }
         var symbol: String?
         var time: Timestamp?
         var open: Double?
@@ -313,6 +329,20 @@ public struct VoteComponent: JSONCodable, Hashable, Codable {
     }
 
     public init(from r: inout JSONReader) throws(WireError) {
+        // Fast path: the layout `encode` writes. Anything else: the general reader below.
+        let start = r.mark
+        do throws(WireError) {
+            try r.literal("{\"name\":"); let name = try r.readString()
+            try r.literal(",\"action\":"); let action = try r.readEnum(Action.self, "action")
+            try r.literal(",\"score\":"); let score = try r.readDouble()
+            try r.literal(",\"confidence\":"); let confidence = try r.readDouble()
+            try r.literal(",\"reason\":"); let reason = try r.readString()
+            try r.literal("}")
+            self = VoteComponent(name: name, action: action, score: score, confidence: confidence, reason: reason)
+            return
+        } catch {
+            r.rewind(to: start)
+        }
         var name: String?
         var action: Action?
         var score: Double?
@@ -417,6 +447,27 @@ public struct Vote: BusEvent, JSONCodable, Hashable {
     }
 
     public init(from r: inout JSONReader) throws(WireError) {
+        // Fast path: the layout `encode` writes. Anything else: the general reader below.
+        let start = r.mark
+        do throws(WireError) {
+            try r.literal("{\"agent\":"); let agent = try r.readString()
+            try r.literal(",\"symbol\":"); let symbol = try r.readString()
+            try r.literal(",\"time\":"); let time = try r.readTimestamp()
+            try r.literal(",\"action\":"); let action = try r.readEnum(Action.self, "action")
+            try r.literal(",\"score\":"); let score = try r.readDouble()
+            try r.literal(",\"confidence\":"); let confidence = try r.readDouble()
+            try r.literal(",\"reason\":"); let reason = try r.readString()
+            try r.literal(",\"components\":"); let components = try r.readArray(of: VoteComponent.self)
+            var veto: String? = nil, exit: String? = nil
+            if r.consume(",\"veto\":") { veto = try r.readString() }
+            if r.consume(",\"exit\":") { exit = try r.readString() }
+            try r.literal("}")
+            self = Vote(agent: agent, symbol: symbol, time: time, action: action, score: score, confidence: confidence,
+                        reason: reason, components: components, veto: veto, exit: exit)
+            return
+        } catch {
+            r.rewind(to: start)
+        }
         var agent: String?
         var symbol: String?
         var time: Timestamp?

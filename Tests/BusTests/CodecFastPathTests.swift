@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import Bus
+
+/// The decoder reads its own encoder's layout through fast paths (fixed keys in a fixed
+/// order) and everything else through the general reader. Both must give the same values,
+/// and the same errors.
+@Suite struct CodecFastPathTests {
+    /// Foundation's pretty, sorted output is nowhere near the canonical layout: every
+    /// event takes the general path and must decode to what the canonical bytes give.
+    @Test(arguments: EventType.allCases)
+    func generalAndCanonicalLayoutsDecodeAlike(_ type: EventType) throws {
+        let e = EventSamples.envelope(type)
+        let canonical = try EventCodec.decode(EventCodec.encode(e))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let general = try EventCodec.decode([UInt8](try encoder.encode(e)))
+        #expect(canonical == e)
+        #expect(general == e)
+    }
+
+    @Test func votesWithAVetoAnExitAndNoComponentsRoundTrip() throws {
+        for vote in [
+            Vote(agent: "risk", symbol: "AAPL", time: Timestamp(seconds: 1_704_205_800), action: .sell, score: -1, confidence: 1,
+                 reason: "stop", components: [], veto: "halted: drawdown", exit: "stop-loss \"5%\""),
+            Vote(agent: "risk", symbol: "AAPL", time: Timestamp(seconds: 1_704_205_800), action: .hold, score: 0, confidence: 0,
+                 reason: "", components: [], veto: nil, exit: "x"),
+        ] {
+            let e = Envelope(vote, source: "main/risk", seq: 3, published: Timestamp(seconds: 1_704_205_801), correlation: "AAPL@2024-01-02T14:30:00Z")
+            #expect(try EventCodec.decode(EventCodec.encode(e)) == e)
+        }
+    }
+
+    /// An error deep inside a canonical message is reported by the general reader, with
+    /// the field and the byte offset in the whole message.
+    @Test func anErrorInsideACanonicalMessageIsWordedByTheGeneralReader() throws {
+        let e = EventSamples.envelope(.bar)
+        let text = EventCodec.encodeString(e)
+        let open = try #require(text.range(of: #""open":"#))
+        let valueStart = text.utf8.distance(from: text.startIndex, to: open.upperBound)
+        let high = try #require(text.range(of: #","high""#))
+        var bad = text
+        bad.replaceSubrange(open.upperBound..<high.lowerBound, with: #""x""#)
+        do {
+            _ = try EventCodec.decode(bad)
+            Issue.record("decoded a bar with a string price")
+        } catch {
+            #expect(error.description == "bar: expected a number, found '\"' (at byte \(valueStart))")
+        }
+    }
+
+    /// A canonical prefix followed by something else (an extra key) still decodes.
+    @Test func anExtraKeyAfterTheCanonicalFieldsIsSkipped() throws {
+        let e = EventSamples.envelope(.bar)
+        var text = EventCodec.encodeString(e)
+        text.insert(contentsOf: #","extra":{"a":[1,2,{"b":null}]}"#, at: text.index(before: text.endIndex))
+        #expect(try EventCodec.decode(text) == e)
+        var inData = EventCodec.encodeString(e)
+        inData = inData.replacingOccurrences(of: #""volume":"#, with: #""note":"hi","volume":"#)
+        #expect(try EventCodec.decode(inData) == e)
+    }
+
+    /// Timestamps in Agora's own form take a fixed-offset parser; it must agree with the
+    /// general one on every input it accepts, and refuse what the general one refuses.
+    @Test func canonicalTimestampsParseLikeTheGeneralParser() throws {
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<20_000 {
+            let t = Timestamp(nanoseconds: Int64(bitPattern: rng.next()) % 7_000_000_000_000_000_000)
+            var text = String(t.iso8601.dropLast())  // without the Z
+            // Fraction lengths other than 0/3/6/9 as well.
+            if !text.contains(".") && rng.next() % 2 == 0 {
+                let digits = Int(rng.next() % 9) + 1
+                text += "." + String((0..<digits).map { _ in Character(String(rng.next() % 10)) })
+            }
+            text += "Z"
+            let a = text.utf8.withContiguousStorageIfAvailable { ISO8601.parseCanonical($0) } ?? nil
+            let b = text.utf8.withContiguousStorageIfAvailable { ISO8601.parseGeneral($0) } ?? nil
+            #expect(a != nil)
+            #expect(a == b, "\(text)")
+        }
+        for bad in ["2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-01-02T25:00:00Z", "2024-01-02T14:60:00Z",
+                    "2024-01-02T14:30:00.Z", "2024-01-02T14:3a:00Z", "1600-01-01T00:00:00Z"] {
+            let a = bad.utf8.withContiguousStorageIfAvailable { ISO8601.parseCanonical($0) } ?? nil
+            let b = bad.utf8.withContiguousStorageIfAvailable { ISO8601.parseGeneral($0) } ?? nil
+            #expect(a == nil, "\(bad)")
+            #expect(b == nil, "\(bad)")
+        }
+        // What the fast parser declines, the general one still reads (digits past the 9th
+        // are ignored there).
+        let long = "2024-01-02T14:30:00.1234567890Z"
+        #expect((long.utf8.withContiguousStorageIfAvailable { ISO8601.parseCanonical($0) } ?? nil) == nil)
+        #expect(try ISO8601.parse(long) == Timestamp(nanoseconds: 1_704_205_800_123_456_789))
+    }
+}
