@@ -19,6 +19,22 @@ import Testing
         #expect(general == e)
     }
 
+    /// Our own output (also with the Redis transport's `topicSeq` appended) takes the fast
+    /// path: a change to the encoder that breaks it would otherwise only show as a slowdown.
+    @Test(arguments: EventType.allCases)
+    func ourOwnOutputTakesTheFastPath(_ type: EventType) throws {
+        let e = EventSamples.envelope(type)
+        for bytes in [EventCodec.encode(e), EventCodec.encode(e).dropLast() + Array(#","topicSeq":42}"#.utf8)] {
+            let taken = bytes.withUnsafeBufferPointer { u -> Bool in
+                var r = JSONReader(u)
+                var h = EventCodec.Header()
+                return EventCodec.canonical(&r, &h)
+            }
+            #expect(taken)
+            #expect(try EventCodec.decode(bytes) == e)
+        }
+    }
+
     @Test func votesWithAVetoAnExitAndNoComponentsRoundTrip() throws {
         for vote in [
             Vote(agent: "risk", symbol: "AAPL", time: Timestamp(seconds: 1_704_205_800), action: .sell, score: -1, confidence: 1,

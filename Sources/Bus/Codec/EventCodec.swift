@@ -111,6 +111,8 @@ public enum EventCodec {
             let start = r.pos
             h.inlinePayload = try Payload.decode(known, from: &r)
             h.data = start..<r.pos
+            // The Redis transport appends the per-topic sequence last (read by the transport).
+            if r.consume(",\"topicSeq\":") { _ = try r.readUInt64() }
             guard r.consume("}") else { return false }
             try r.expectEnd()
             return true
