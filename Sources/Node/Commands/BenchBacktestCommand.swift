@@ -1,6 +1,5 @@
 import Agents
 import Bus
-import Foundation
 
 /// `agora bench backtest`: the full society (every agent, the orchestrator, the in-memory
 /// bus) on a synthetic series, cycle by cycle as in any backtest.
@@ -47,26 +46,6 @@ enum BenchBacktestCommand: AgoraCommand {
         series.intervalSeconds = 60
         series.volatility = 0.3
         topology.market.data = [Topology.DataFile(file: "synthetic", symbol: series.symbol)]
-        if ProcessInfo.processInfo.environment["AGORA_PROFILE_PARTS"] != nil {
-            var g = SyntheticBarGenerator(series)
-            var all: [Bar] = []
-            while let b = g.next() { all.append(b) }
-            var an = TechnicalAnalyzer(symbol: series.symbol, config: topology.technical)
-            var n = 0.0
-            let t0 = Monotonic.nanoseconds()
-            for b in all { n += an.update(b).score }
-            print("technical analyzer ns/bar", Double(Monotonic.nanoseconds() - t0) / Double(all.count), n)
-            var vote = an.update(all[0])
-            vote.reason = "x"
-            let env = Envelope(vote, source: "main/technical", seq: 1, published: .epoch, correlation: "SYN@2020-01-01T00:00:00Z")
-            var copies = 0
-            let t1 = Monotonic.nanoseconds()
-            for _ in 0..<all.count {
-                if case .vote(let v) = env.payload { copies &+= v.components.count }
-            }
-            print("vote payload copy ns", Double(Monotonic.nanoseconds() - t1) / Double(all.count), copies)
-            return 0
-        }
         var options = LocalRun.Options(topology: topology)
         options.writeDefaults = false
         options.logger = Logger(label: "agora", sink: LogSink(level: .warning))

@@ -31,14 +31,6 @@ enum BenchCodecCommand: AgoraCommand {
         }
         let avgBytes = Double(mix.map { EventCodec.encode($0).count }.reduce(0, +)) / Double(mix.count)
 
-        if let t = ProcessInfo.processInfo.environment["AGORA_PROFILE_DECODE"] {
-            let e = envelopes.first { $0.type == t }!
-            let bytes = EventCodec.encode(e)
-            var c = 0
-            for _ in 0..<5_000_000 { c &+= Int(try EventCodec.decode(bytes).seq) }
-            print(c)
-            return 0
-        }
         if args.flag("per-type") {
             var t = TextTable(["type", "bytes", "agora ns", "encode ns", "decode ns", "foundation ns", "ratio"])
             let encoder = JSONEncoder(), decoder = JSONDecoder()
