@@ -64,13 +64,17 @@ public struct MACDCross: Strategy {
     }
 
     public func vote(previousHistogram prev: Double, current out: MACD.Output) -> VoteComponent {
-        let values = "(\(ReasonFormat.number(out.macd, decimals: 3)) vs \(ReasonFormat.number(out.signal, decimals: 3)))"
+        // The values are only shown on a cross: no formatting on the other bars.
         if prev < 0 && out.histogram > 0 {
-            return VoteComponent(name: name, action: .buy, score: 1, confidence: 1, reason: "MACD crossed above signal \(values)")
+            return VoteComponent(name: name, action: .buy, score: 1, confidence: 1, reason: "MACD crossed above signal \(values(out))")
         }
         if prev > 0 && out.histogram < 0 {
-            return VoteComponent(name: name, action: .sell, score: -1, confidence: 1, reason: "MACD crossed below signal \(values)")
+            return VoteComponent(name: name, action: .sell, score: -1, confidence: 1, reason: "MACD crossed below signal \(values(out))")
         }
         return .none(name, "MACD \(out.histogram > 0 ? "above" : out.histogram < 0 ? "below" : "on") signal, no cross")
+    }
+
+    private func values(_ out: MACD.Output) -> String {
+        "(\(ReasonFormat.number(out.macd, decimals: 3)) vs \(ReasonFormat.number(out.signal, decimals: 3)))"
     }
 }

@@ -106,6 +106,8 @@ public struct MACrossover: Strategy {
         self.config = config
         fastMA = MovingAverage(config.average, period: config.fast)
         slowMA = MovingAverage(config.average, period: config.slow)
+        fastLabel = "\(config.label) \(config.fast)"
+        slowLabel = "\(config.label) \(config.slow)"
     }
 
     public var warmUpBars: Int { config.mode == .cross ? config.slow + 1 : config.slow }
@@ -126,17 +128,20 @@ public struct MACrossover: Strategy {
         }
     }
 
-    private var fastLabel: String { "\(config.label) \(config.fast)" }
-    private var slowLabel: String { "\(config.label) \(config.slow)" }
+    /// "SMA 10", "SMA 20": made once (reasons are written for every bar).
+    private let fastLabel: String
+    private let slowLabel: String
 
     /// The `cross` vote for two consecutive pairs of averages (pure; tests use it too).
     public func crossVote(previousFast pf: Double, previousSlow ps: Double, fast f: Double, slow s: Double) -> VoteComponent {
-        let values = "(\(ReasonFormat.number(f)) vs \(ReasonFormat.number(s)))"
+        // The values are only shown on a cross: no formatting on the other bars.
         if pf < ps && f > s {
-            return VoteComponent(name: name, action: .buy, score: 1, confidence: 1, reason: "\(fastLabel) crossed above \(slowLabel) \(values)")
+            return VoteComponent(name: name, action: .buy, score: 1, confidence: 1,
+                                 reason: "\(fastLabel) crossed above \(slowLabel) (\(ReasonFormat.number(f)) vs \(ReasonFormat.number(s)))")
         }
         if pf > ps && f < s {
-            return VoteComponent(name: name, action: .sell, score: -1, confidence: 1, reason: "\(fastLabel) crossed below \(slowLabel) \(values)")
+            return VoteComponent(name: name, action: .sell, score: -1, confidence: 1,
+                                 reason: "\(fastLabel) crossed below \(slowLabel) (\(ReasonFormat.number(f)) vs \(ReasonFormat.number(s)))")
         }
         let where_ = f > s ? "above" : f < s ? "below" : "level with"
         return .none(name, "\(fastLabel) \(where_) \(slowLabel), no cross")
