@@ -82,7 +82,10 @@ final class Seen: @unchecked Sendable {
         }
         let b = Task { await out.deliver(on: e.eventLoop) { _, env in seen.volumes.append(env.event(as: Bar.self)!.volume) } }
         try await Publisher(bus: bus, source: "t/in").publish(Bar(symbol: "IN", time: Timestamp(seconds: 1), open: 1, high: 1, low: 1, close: 1, volume: 1))
-        await bus.waitUntilIdle()
+        // Until the echoes are through (the consumers attach asynchronously, so quiescence
+        // is no proof here), with a deadline that a deadlock would hit.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while out.stats.delivered < 20 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         trigger.cancel()
         out.cancel()
         await a.value
