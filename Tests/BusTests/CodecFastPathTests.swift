@@ -35,6 +35,60 @@ import Testing
         }
     }
 
+    /// Differential fuzzing: whatever the fast paths accept, the general reader (forced by a
+    /// space after every `{` and `,` outside strings) accepts too, with the same value.
+    @Test func mutatedMessagesDecodeAlikeOnBothPaths() {
+        var rng = SplitMix64(seed: 0xFA57)
+        let interesting: [UInt8] = Array("{}[]\",:\\0123456789-+.eEtrufalsnZT ".utf8) + [0x00, 0x80, 0xC3, 0xFF]
+        var accepted = 0
+        for i in 0..<30_000 {
+            var bytes = CodecFuzzTests.seeds[i % CodecFuzzTests.seeds.count]
+            let edits = Int(rng.next() % 3)
+            for _ in 0..<edits {
+                guard !bytes.isEmpty else { break }
+                let at = Int(rng.next() % UInt64(bytes.count))
+                switch rng.next() % 4 {
+                case 0: bytes[at] = interesting[Int(rng.next() % UInt64(interesting.count))]
+                case 1: bytes.remove(at: at)
+                case 2: bytes.insert(interesting[Int(rng.next() % UInt64(interesting.count))], at: at)
+                default: bytes[at] = UInt8(truncatingIfNeeded: rng.next())
+                }
+            }
+            guard let fast = try? EventCodec.decode(bytes) else { continue }
+            accepted += 1
+            let spaced = CodecFastPathTests.spaced(bytes)
+            do {
+                let general = try EventCodec.decode(spaced)
+                var expected = fast
+                // An event of unknown type keeps its data's bytes verbatim: spaced too.
+                if case .raw(let raw) = fast.payload {
+                    expected.payload = .raw(RawEvent(type: raw.type, json: String(decoding: CodecFastPathTests.spaced(Array(raw.json.utf8)), as: UTF8.self)))
+                }
+                #expect(general == expected, "\(String(decoding: bytes, as: UTF8.self))")
+            } catch {
+                Issue.record("the fast path accepted what the general reader refuses (\(error)): \(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+        #expect(accepted > 1_000)
+    }
+
+    /// `bytes` with a space after every `{` and `,` outside strings (valid JSON stays valid).
+    static func spaced(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var inString = false, escaped = false
+        for b in bytes {
+            out.append(b)
+            if inString {
+                if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
+            } else if b == 0x22 {
+                inString = true
+            } else if b == 0x7B || b == 0x2C {
+                out.append(0x20)
+            }
+        }
+        return out
+    }
+
     @Test func votesWithAVetoAnExitAndNoComponentsRoundTrip() throws {
         for vote in [
             Vote(agent: "risk", symbol: "AAPL", time: Timestamp(seconds: 1_704_205_800), action: .sell, score: -1, confidence: 1,
