@@ -162,3 +162,20 @@ import Testing
         #expect(try ISO8601.parse(long) == Timestamp(nanoseconds: 1_704_205_800_123_456_789))
     }
 }
+
+/// The writer remembers the last two dates it formatted (an envelope has a market date and
+/// a publish date); alternating between more dates than that still writes each correctly.
+@Suite struct TimestampWriterCacheTests {
+    @Test func alternatingDatesAreEachWrittenCorrectly() throws {
+        var w = JSONWriter(capacity: 64)
+        var rng = SplitMix64(seed: 5)
+        let days: [Int64] = [0, 19_724, 20_775, 19_725, -1, 100_000]
+        for _ in 0..<5_000 {
+            let t = Timestamp(nanoseconds: days[Int(rng.next() % UInt64(days.count))] * 86_400_000_000_000 + Int64(rng.next() % 86_400_000_000_000))
+            w.reset()
+            w.appendTimestamp(t)
+            #expect(String(decoding: w.bytes, as: UTF8.self) == "\"\(ISO8601.format(t))\"")
+            #expect(try ISO8601.parse(String(decoding: w.bytes.dropFirst().dropLast(), as: UTF8.self)) == t)
+        }
+    }
+}

@@ -187,9 +187,12 @@ public final class ByteBuffer: @unchecked Sendable {
     @exclusivity(unchecked) @usableFromInline var base: UnsafeMutablePointer<UInt8>
     @exclusivity(unchecked) @usableFromInline var count = 0
     @exclusivity(unchecked) @usableFromInline var capacity: Int
-    /// The last day formatted by ``ISO8601/append(_:to:)`` and its `YYYY-MM-DDT` bytes.
+    /// The last two days formatted by ``ISO8601/append(_:to:)`` and their `YYYY-MM-DDT`
+    /// bytes (an envelope has two dates: market time and publish time).
     @exclusivity(unchecked) var cachedDay: Int64 = .min
     @exclusivity(unchecked) var cachedDayBytes: (UInt64, UInt16, UInt8) = (0, 0, 0)
+    @exclusivity(unchecked) var previousDay: Int64 = .min
+    @exclusivity(unchecked) var previousDayBytes: (UInt64, UInt16, UInt8) = (0, 0, 0)
 
     init(capacity: Int) {
         self.capacity = Swift.max(16, capacity)

@@ -45,7 +45,13 @@ public enum ISO8601 {
         let days = floorDiv(secs, 86_400)
         let sod = Int(secs - days * 86_400)
         out.reserve(32)
+        if days != out.cachedDay && days == out.previousDay {
+            swap(&out.cachedDay, &out.previousDay)
+            swap(&out.cachedDayBytes, &out.previousDayBytes)
+        }
         if days != out.cachedDay {
+            out.previousDay = out.cachedDay
+            out.previousDayBytes = out.cachedDayBytes
             let (y, mo, d) = civil(fromDays: Int(days))
             let p = out.base + out.count
             put4(y, p); p[4] = 0x2D; put2(mo, p + 5); p[7] = 0x2D; put2(d, p + 8); p[10] = 0x54
