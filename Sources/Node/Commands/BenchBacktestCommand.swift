@@ -9,6 +9,7 @@ enum BenchBacktestCommand: AgoraCommand {
         .option("seed", "S", "Seed of the series (default 1).")
         .option("config", "FILE", "Agent settings from this topology (default: built-in defaults).")
         .option("agents", "LIST", "Run only these agents (default: all) to see what each costs; market-data, risk, orchestrator, portfolio and execution always run.")
+        .option("repeat", "N", "Run N times and report the best run, all runs listed (default 1; for noisy machines).")
         .flag("json", "Print one JSON object instead of a table.")
         .detail("""
             Every agent runs (market data, technical, sentiment, risk, orchestrator, portfolio,
@@ -21,6 +22,7 @@ enum BenchBacktestCommand: AgoraCommand {
         warnIfDebug()
         let bars = try args.int("bars", default: 200_000, range: 100...100_000_000)
         let seed = try args.int("seed", default: 1, range: 0...Int.max)
+        let repeats = try args.int("repeat", default: 1, range: 1...100)
         var topology = try args.string("config").map { try RunFlags.loadTopology($0, flag: "--config") } ?? Topology(file: "")
         topology.market.mode = .backtest
         var agents = AgentKind.allCases
@@ -49,13 +51,25 @@ enum BenchBacktestCommand: AgoraCommand {
         var options = LocalRun.Options(topology: topology)
         options.writeDefaults = false
         options.logger = Logger(label: "agora", sink: LogSink(level: .warning))
-        let result = try await LocalRun.execute(options, inputs: MarketInputs(bars: [.synthetic(series)]))
+        var results: [LocalRun.Result] = []
+        for _ in 0..<repeats {
+            results.append(try await LocalRun.execute(options, inputs: MarketInputs(bars: [.synthetic(series)])))
+        }
+        // Every run must trade alike (the backtest is deterministic); the best time counts.
+        let trades = Set(results.map { $0.recorder.trades.count })
+        guard trades.count == 1 else { throw CommandError("bench backtest: runs made different numbers of trades: \(trades.sorted())") }
+        let result = results.min { $0.seconds < $1.seconds }!
         let rate = Double(bars) / result.seconds
+        let allRates = results.map { Double(bars) / $0.seconds }
         if args.flag("json") {
             var j = BenchJSON(bench: "backtest")
             j.w.field("bars", bars)
             j.w.field("seconds", result.seconds)
             j.w.field("bars_per_s", rate)
+            j.w.key("runs_bars_per_s")
+            j.w.beginArray()
+            for r in allRates { j.w.value(r) }
+            j.w.endArray()
             j.w.field("trades", result.recorder.trades.count)
             j.w.field("goal_bars_per_s", 250_000)
             j.w.field("ratio_to_goal", rate / 250_000)
@@ -68,6 +82,9 @@ enum BenchBacktestCommand: AgoraCommand {
                Fmt.fixed(rate / 250_000, 2), Fmt.fixed(rate / 90_000, 2)])
         Console.out("Full society, in-memory bus, cycle-gated backtest, \(Fmt.grouped(Double(bars))) synthetic 1-minute bars\n\n")
         Console.out(t.rendered)
+        if repeats > 1 {
+            Console.out("\nbest of \(repeats) runs; all: \(allRates.map { rateString($0) }.joined(separator: ", ")) bars/s\n")
+        }
         Console.out("\ngoal  ≥250k bars/s: \(rateString(rate))/s  \(verdict(rate >= 250_000))\n")
         return 0
     }
