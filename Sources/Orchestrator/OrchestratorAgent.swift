@@ -63,7 +63,6 @@ public actor OrchestratorAgent {
             voteIDs.max { $0.key < $1.key }?.value ?? barID
         }
         var reported = false
-        var barSeen = false
     }
 
     private var cycles: [String: Cycle] = [:]
@@ -106,7 +105,6 @@ public actor OrchestratorAgent {
         case .bar(let bar):
             guard !isDecided(key, e) else { return }
             open(key, bar.symbol, bar.time)
-            cycles[key]!.barSeen = true
             cycles[key]!.barID = e.id
         case .vote(let v):
             guard config.voters.contains(v.agent), !isDecided(key, e) else { return }
@@ -162,7 +160,7 @@ public actor OrchestratorAgent {
         // An open cycle was not decided; only the first event of a cycle pays the look-up.
         guard cycles[key] == nil, decided.contains(key) else { return false }
         lateEvents += 1
-        if log.isEnabled(.debug) { log.debug("late \(e.type) from \(e.source) after the cycle was decided: ignored", correlation: key) }
+        log.debug("late \(e.type) from \(e.source) after the cycle was decided: ignored", correlation: key)
         return true
     }
 
@@ -176,9 +174,7 @@ public actor OrchestratorAgent {
             symbol: c.symbol, time: c.time, action: outcome.action, score: outcome.score, reason: outcome.reason,
             votes: outcome.contributions, veto: outcome.veto, missing: outcome.missing, exit: outcome.exit)
         try await publisher.publish(decision, topic: decisionTopics.topic(c.symbol), correlation: key, causation: c.cause)
-        if log.isEnabled(.debug) {
-            log.log(.debug, "\(outcome.action.rawValue) \(c.symbol) score \(Fmt.fixed(outcome.score, 2)): \(outcome.reason)", correlation: key)
-        }
+        log.debug("\(outcome.action.rawValue) \(c.symbol) score \(Fmt.fixed(outcome.score, 2)): \(outcome.reason)", correlation: key)
     }
 
     private func scheduleTimeout(_ key: String) {

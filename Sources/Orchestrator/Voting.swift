@@ -29,16 +29,27 @@ public struct VotingConfig: Codable, Sendable, Equatable {
     /// The voters, in a fixed order (by name) so decisions are laid out identically every run.
     public var voters: [String] { weights.keys.sorted() }
 
-    /// Problems with the configuration, one message each (empty when valid).
-    public func problems() -> [String] {
-        var out: [String] = []
+    /// One thing wrong with the settings: the field (`weights.technical`, `entryThreshold`, …)
+    /// and why.
+    public struct Problem: Sendable, Equatable {
+        public var field: String
+        public var message: String
+    }
+
+    /// Problems with the configuration (empty when valid).
+    public func problems() -> [Problem] {
+        var out: [Problem] = []
         for (name, w) in weights.sorted(by: { $0.key < $1.key }) where !(w >= 0) || !w.isFinite {
-            out.append("weight of \"\(name)\" is \(w): weights must be finite and ≥ 0")
+            out.append(Problem(field: "weights.\(name)", message: "weight of \"\(name)\" is \(w): weights must be finite and ≥ 0"))
         }
-        if weights.values.reduce(0, +) <= 0 { out.append("weights must sum to a positive number") }
-        if !(entryThreshold > 0 && entryThreshold <= 1) { out.append("entryThreshold \(entryThreshold) must be in (0, 1]") }
-        if !(exitThreshold >= 0 && exitThreshold <= 1) { out.append("exitThreshold \(exitThreshold) must be in [0, 1]") }
-        if !(voteTimeoutSeconds > 0) { out.append("voteTimeoutSeconds must be positive") }
+        if weights.values.reduce(0, +) <= 0 { out.append(Problem(field: "weights", message: "weights must sum to a positive number")) }
+        if !(entryThreshold > 0 && entryThreshold <= 1) {
+            out.append(Problem(field: "entryThreshold", message: "entryThreshold \(entryThreshold) must be in (0, 1]"))
+        }
+        if !(exitThreshold >= 0 && exitThreshold <= 1) {
+            out.append(Problem(field: "exitThreshold", message: "exitThreshold \(exitThreshold) must be in [0, 1]"))
+        }
+        if !(voteTimeoutSeconds > 0) { out.append(Problem(field: "voteTimeoutSeconds", message: "voteTimeoutSeconds must be positive")) }
         return out
     }
 }

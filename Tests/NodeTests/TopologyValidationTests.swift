@@ -66,6 +66,11 @@ import Bus
         #expect(try Self.problems { $0["agents"] = ["orchestrator": ["weights": weights]] } == [message])
     }
 
+    @Test func aBadThresholdIsNamedByItsField() throws {
+        let found = try Self.problems { $0["agents"] = ["orchestrator": ["entryThreshold": 1.5]] }
+        #expect(found == ["agents.orchestrator.entryThreshold: entryThreshold 1.5 must be in (0, 1]"])
+    }
+
     @Test func aMultiNodeTopologyNeedsARedisURL() throws {
         #expect(try Self.problems { $0["nodes"] = Self.split; $0["bus"] = ["kind": "redis"] } == ["bus.url: missing: a topology with 3 nodes needs the Redis URL"])
         #expect(try Self.problems { $0["nodes"] = Self.split }.contains("bus.kind: 3 nodes need the redis bus to talk to each other"))

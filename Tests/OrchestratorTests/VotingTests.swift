@@ -97,8 +97,8 @@ func vote(_ agent: String, _ score: Double, _ confidence: Double, veto: String? 
     }
 
     @Test func configProblemsAreNamed() {
-        #expect(VotingConfig(weights: ["technical": -1, "risk": 0]).problems().contains("weight of \"technical\" is -1.0: weights must be finite and ≥ 0"))
-        #expect(VotingConfig(weights: ["technical": 0]).problems() == ["weights must sum to a positive number"])
+        #expect(VotingConfig(weights: ["technical": -1, "risk": 0]).problems().contains(.init(field: "weights.technical", message: "weight of \"technical\" is -1.0: weights must be finite and ≥ 0")))
+        #expect(VotingConfig(weights: ["technical": 0]).problems() == [.init(field: "weights", message: "weights must sum to a positive number")])
         #expect(VotingConfig().problems().isEmpty)
     }
 }

@@ -6,6 +6,7 @@ public actor ExecutionAgent {
     public static let name = "execution"
     public nonisolated let unownedExecutor: UnownedSerialExecutor
     private let context: AgentContext
+    private let log: Logger
     private let publisher: Publisher
     private let subscription: Subscription
     private var broker: any Broker
@@ -20,6 +21,7 @@ public actor ExecutionAgent {
     public init(context: AgentContext, broker: any Broker = PaperBroker()) async throws {
         unownedExecutor = context.executor.asUnownedSerialExecutor()
         self.context = context
+        log = context.logger.labeled("\(context.node)/\(Self.name)")
         self.broker = broker
         publisher = context.publisher(for: Self.name)
         subscription = try await context.subscribe(Self.name, ["market.bar.*", "order.approved.*", "market.end"])
@@ -60,12 +62,12 @@ public actor ExecutionAgent {
         case .filled(let f):
             orderCycles[id] = nil
             try await publisher.publish(f, topic: filledTopics.topic(f.symbol), correlation: correlation, causation: cause.id)
-            context.logger.labeled("\(context.node)/\(Self.name)").debug("filled \(f.orderId) \(f.side.rawValue) \(Fmt.grouped(f.quantity)) \(f.symbol) @ \(Fmt.fixed(f.price, 2)) fee \(Fmt.fixed(f.fee, 2))",
+            log.debug("filled \(f.orderId) \(f.side.rawValue) \(Fmt.grouped(f.quantity)) \(f.symbol) @ \(Fmt.fixed(f.price, 2)) fee \(Fmt.fixed(f.fee, 2))",
                                 correlation: correlation)
         case .rejected(let r):
             orderCycles[id] = nil
             try await publisher.publish(r, topic: rejectedTopics.topic(r.symbol), correlation: correlation, causation: cause.id)
-            context.logger.labeled("\(context.node)/\(Self.name)").warning("rejected \(r.orderId) \(r.symbol): \(r.code): \(r.message)", correlation: correlation)
+            log.warning("rejected \(r.orderId) \(r.symbol): \(r.code): \(r.message)", correlation: correlation)
         case .cancelled(let c):
             orderCycles[id] = nil
             try await publisher.publish(c, topic: cancelledTopics.topic(c.symbol), correlation: correlation, causation: cause.id)

@@ -22,6 +22,7 @@ public actor RiskAgent {
     public nonisolated let unownedExecutor: UnownedSerialExecutor
     private let config: RiskConfig
     private let context: AgentContext
+    private let log: Logger
     private let publisher: Publisher
     private let subscription: Subscription
     private var monitor: RiskMonitor
@@ -33,6 +34,7 @@ public actor RiskAgent {
     public init(context: AgentContext, config: RiskConfig) async throws {
         unownedExecutor = context.executor.asUnownedSerialExecutor()
         self.context = context
+        log = context.logger.labeled("\(context.node)/\(Self.name)")
         self.config = config
         monitor = RiskMonitor(limits: config.limits, cash: config.initialCash)
         publisher = context.publisher(for: Self.name)
@@ -68,7 +70,7 @@ public actor RiskAgent {
                 try await publisher.publish(
                     OrderDenied(orderId: order.orderId, symbol: order.symbol, time: order.time, by: Self.name, reasons: reasons),
                     topic: deniedTopics.topic(order.symbol), correlation: e.correlation, causation: e.id)
-                self.context.logger.labeled("\(self.context.node)/\(Self.name)").debug("denied \(order.orderId) \(order.side.rawValue) \(order.symbol): \(reasons.map(\.code).joined(separator: ", "))",
+                self.log.debug("denied \(order.orderId) \(order.side.rawValue) \(order.symbol): \(reasons.map(\.code).joined(separator: ", "))",
                                     correlation: e.correlation)
             }
         case .orderFilled(let f):

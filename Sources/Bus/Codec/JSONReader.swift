@@ -180,6 +180,18 @@ public struct JSONReader {
         depth = m.depth
     }
 
+    /// Runs `body` (a fast path); if it throws, comes back to where it started and returns
+    /// nil, for the general reader to read the same bytes.
+    @inline(__always) public mutating func attempt<T>(_ body: (inout JSONReader) throws(WireError) -> T) -> T? {
+        let start = mark
+        do throws(WireError) {
+            return try body(&self)
+        } catch {
+            rewind(to: start)
+            return nil
+        }
+    }
+
     /// Consumes exactly `literal`, or throws (a fast path's signal to fall back to the general
     /// reader, which words the real error; the thrown value is not for users).
     @inline(__always) public mutating func literal(_ literal: StaticString) throws(WireError) {

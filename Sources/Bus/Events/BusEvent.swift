@@ -122,6 +122,10 @@ extension Bar {
     /// Why this bar is impossible (a non-finite value, high below low, open or close outside
     /// [low, high], a negative volume), or nil when it is a valid bar.
     public var problem: String? {
+        // Checked for every bar that arrives, so the common valid bar takes no allocation.
+        if low <= open && open <= high && low <= close && close <= high && volume >= 0 && high.isFinite && low.isFinite && volume.isFinite {
+            return nil
+        }
         for (name, v) in [("open", open), ("high", high), ("low", low), ("close", close), ("volume", volume)] where !v.isFinite {
             return "\(name) is not a finite number"
         }

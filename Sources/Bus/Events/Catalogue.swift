@@ -81,8 +81,7 @@ public struct Bar: BusEvent, JSONCodable, Hashable {
 
     public init(from r: inout JSONReader) throws(WireError) {
         // Fast path: the layout `encode` writes. Anything else: the general reader below.
-        let start = r.mark
-        do throws(WireError) {
+        if let bar = r.attempt({ (r: inout JSONReader) throws(WireError) -> Bar in
             try r.literal("{\"symbol\":"); let symbol = try r.readString()
             try r.literal(",\"time\":"); let time = try r.readTimestamp()
             try r.literal(",\"open\":"); let open = try r.readDouble()
@@ -91,10 +90,10 @@ public struct Bar: BusEvent, JSONCodable, Hashable {
             try r.literal(",\"close\":"); let close = try r.readDouble()
             try r.literal(",\"volume\":"); let volume = try r.readDouble()
             try r.literal("}")
-            self = Bar(symbol: symbol, time: time, open: open, high: high, low: low, close: close, volume: volume)
+            return Bar(symbol: symbol, time: time, open: open, high: high, low: low, close: close, volume: volume)
+        }) {
+            self = bar
             return
-        } catch {
-            r.rewind(to: start)
         }
         var symbol: String?
         var time: Timestamp?
@@ -330,18 +329,17 @@ public struct VoteComponent: JSONCodable, Hashable, Codable {
 
     public init(from r: inout JSONReader) throws(WireError) {
         // Fast path: the layout `encode` writes. Anything else: the general reader below.
-        let start = r.mark
-        do throws(WireError) {
+        if let c = r.attempt({ (r: inout JSONReader) throws(WireError) -> VoteComponent in
             try r.literal("{\"name\":"); let name = try r.readString()
             try r.literal(",\"action\":"); let action = try r.readEnum(Action.self, "action")
             try r.literal(",\"score\":"); let score = try r.readDouble()
             try r.literal(",\"confidence\":"); let confidence = try r.readDouble()
             try r.literal(",\"reason\":"); let reason = try r.readString()
             try r.literal("}")
-            self = VoteComponent(name: name, action: action, score: score, confidence: confidence, reason: reason)
+            return VoteComponent(name: name, action: action, score: score, confidence: confidence, reason: reason)
+        }) {
+            self = c
             return
-        } catch {
-            r.rewind(to: start)
         }
         var name: String?
         var action: Action?
@@ -448,8 +446,7 @@ public struct Vote: BusEvent, JSONCodable, Hashable {
 
     public init(from r: inout JSONReader) throws(WireError) {
         // Fast path: the layout `encode` writes. Anything else: the general reader below.
-        let start = r.mark
-        do throws(WireError) {
+        if let vote = r.attempt({ (r: inout JSONReader) throws(WireError) -> Vote in
             try r.literal("{\"agent\":"); let agent = try r.readString()
             try r.literal(",\"symbol\":"); let symbol = try r.readString()
             try r.literal(",\"time\":"); let time = try r.readTimestamp()
@@ -462,11 +459,11 @@ public struct Vote: BusEvent, JSONCodable, Hashable {
             if r.consume(",\"veto\":") { veto = try r.readString() }
             if r.consume(",\"exit\":") { exit = try r.readString() }
             try r.literal("}")
-            self = Vote(agent: agent, symbol: symbol, time: time, action: action, score: score, confidence: confidence,
+            return Vote(agent: agent, symbol: symbol, time: time, action: action, score: score, confidence: confidence,
                         reason: reason, components: components, veto: veto, exit: exit)
+        }) {
+            self = vote
             return
-        } catch {
-            r.rewind(to: start)
         }
         var agent: String?
         var symbol: String?

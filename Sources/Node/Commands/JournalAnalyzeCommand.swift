@@ -12,10 +12,7 @@ enum JournalAnalyzeCommand: AgoraCommand {
         .flag("skip-bad-rows", "Skip bad rows (each is reported and counted) instead of refusing the file.")
         .option("config", "PATH", "Analysis settings as JSON (JournalConfig; any subset of keys).")
         .option("format", "KIND", "auto (default, from the header), journal or executions.")
-        .option("llm-url", "URL", "Let an OpenAI-compatible server reword the report's sentences (numbers are checked; the template stays on any failure).")
-        .option("llm-model", "NAME", "The model to ask (required with --llm-url).")
-        .option("llm-key-env", "VAR", "The environment variable holding the API key (none by default).")
-        .option("llm-timeout", "S", "Time limit per request attempt, seconds (default 10).")
+        .llmOptions(url: "Let an OpenAI-compatible server reword the report's sentences (numbers are checked; the template stays on any failure).")
         .detail("""
             Journal columns: id, symbol, side (long/short; buy/sell accepted), quantity, entry_time,
             entry_price, exit_time, exit_price, fees, stop_price (optional), tags (optional, ;-separated),

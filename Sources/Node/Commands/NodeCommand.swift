@@ -72,8 +72,7 @@ enum NodeCommand: AgoraCommand {
         let collector = node.agents.contains(.portfolio)
             ? try await RunCollector(bus: bus, executor: executor, initialCash: topology.portfolio.initialCash, keepAll: false) : nil
         // --record, else the topology's outputs.events with the node's name: events.jsonl → events.NAME.jsonl.
-        let eventLog = args.string("record") ?? RunOutputs.Paths(topology: topology, dir: args.string("outputs"), writeDefaults: true, trades: nil,
-                                                                 equity: nil, stats: nil, report: nil, journal: nil).events.map { p in
+        let eventLog = args.string("record") ?? RunOutputs.Paths(topology: topology, dir: args.string("outputs")).events.map { p in
             let ext = (p as NSString).pathExtension
             return (p as NSString).deletingPathExtension + ".\(name)" + (ext.isEmpty ? "" : ".\(ext)")
         }
@@ -155,11 +154,9 @@ enum NodeCommand: AgoraCommand {
         var written: [String] = []
         if collector != nil || society.journal != nil {
             let rec = await collector?.recorder
-            let paths = RunOutputs.Paths(topology: topology, dir: args.string("outputs"), writeDefaults: true,
-                                         trades: nil, equity: nil, stats: nil, report: nil, journal: nil)
             written = try RunOutputs.write(
-                paths, recorder: rec, stats: rec.map { BacktestStatistics.compute($0.inputs) },
-                title: "Agora run — \(topology.market.data.map(\.file).joined(separator: ", "))", journal: await society.journal?.currentReport())
+                RunOutputs.Paths(topology: topology, dir: args.string("outputs")), recorder: rec,
+                stats: rec.map { BacktestStatistics.compute($0.inputs) }, title: topology.runTitle, journal: await society.journal?.currentReport())
         }
         beats.cancel()
         watching.cancel()

@@ -48,6 +48,15 @@ enum ExplainCommand: AgoraCommand {
         let selection = ExplainSelection(parsing: args.positional(1))
         let events: [Envelope]
         do { events = try EventLog.read(path) } catch { throw CommandError("\(error)") }
+        if printChains(events, selection) == 0 {
+            if case .cycle(let c) = selection { throw CommandError("\(path): no cycle \"\(c)\" in the log") }
+            Console.err("\(path): no cycle to explain (\(events.count) events)\n")
+        }
+        return 0
+    }
+
+    /// Prints the decision chain of every cycle `selection` picks; returns how many.
+    static func printChains(_ events: [Envelope], _ selection: ExplainSelection) -> Int {
         var printed = 0
         for (id, evs) in Explain.cycles(events) {
             if case .cycle(let c) = selection, c != id { continue }
@@ -56,11 +65,7 @@ enum ExplainCommand: AgoraCommand {
                 printed += 1
             }
         }
-        if printed == 0 {
-            if case .cycle(let c) = selection { throw CommandError("\(path): no cycle \"\(c)\" in the log") }
-            Console.err("\(path): no cycle to explain (\(events.count) events)\n")
-        }
-        return 0
+        return printed
     }
 }
 
@@ -220,10 +225,7 @@ enum ReplayCommand: AgoraCommand {
         var topology = try RunFlags.loadTopology(args.string("topology") ?? "topology.json")
         let log: (inputs: MarketInputs, bars: Int, news: Int)
         do { log = try EventLog.marketInputs(path) } catch { throw CommandError("\(error)") }
-        if let speed {
-            topology.market.mode = .live
-            topology.market.speed = speed
-        }
+        try RunFlags.applySpeed(args, to: &topology)
         if let url = args.string("bus") { topology.bus.url = url; topology.bus.kind = .redis }
         if let p = args.string("prefix") { topology.bus.prefix = p }
         let logger = try RunFlags.logging(args)

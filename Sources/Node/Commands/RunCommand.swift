@@ -73,7 +73,7 @@ enum RunCommand: AgoraCommand {
     static func run(_ args: Arguments) async throws -> Int32 {
         var topology = try RunFlags.loadTopology(args.string("topology") ?? "topology.json")
         try RunFlags.applySpeed(args, to: &topology)
-        return try await runLocally(topology, args: args, title: "Agora run — \(topology.market.data.map(\.file).joined(separator: ", "))")
+        return try await runLocally(topology, args: args, title: topology.runTitle)
     }
 
     /// Runs `topology` in this process with the options `args` carries (those its command

@@ -16,11 +16,8 @@ enum SentimentCommand: AgoraCommand {
         .flag("precise", "Print full-precision scores instead of VADER's rounding (compound 4 decimals, proportions 3).")
         .option("news", "FILE.jsonl", "Score the headlines of a news file instead of standard input.")
         .flag("dump-lexicon", "Print the lexicon in VADER's format (phrases included) and exit.")
-        .option("llm-url", "URL", "Also ask an OpenAI-compatible server (e.g. http://127.0.0.1:11434/v1).")
-        .option("llm-model", "NAME", "The model to ask (required with --llm-url).")
-        .option("llm-key-env", "VAR", "The environment variable holding the API key (none by default).")
+        .llmOptions(url: "Also ask an OpenAI-compatible server (e.g. http://127.0.0.1:11434/v1).")
         .option("llm-cache", "FILE", "A JSON Lines cache of answers, kept across runs.")
-        .option("llm-timeout", "S", "Time limit per request attempt, seconds (default 10).")
         .option("llm-concurrency", "N", "Requests in flight at once (default 4).")
         .detail("""
             Output, one line per input line (empty lines included):
@@ -163,6 +160,16 @@ enum SentimentCommand: AgoraCommand {
         _ = withVaList([x]) { vsnprintf(&buf, 64, "%.\(digits)f", $0) }
         let v = strtod(buf, nil)
         return v == 0 ? 0 : v
+    }
+}
+
+extension CommandSpec {
+    /// `--llm-url`, `--llm-model`, `--llm-key-env` and `--llm-timeout`, read by `LLMFlags.config`.
+    func llmOptions(url help: String) -> CommandSpec {
+        option("llm-url", "URL", help)
+            .option("llm-model", "NAME", "The model to ask (required with --llm-url).")
+            .option("llm-key-env", "VAR", "The environment variable holding the API key (none by default).")
+            .option("llm-timeout", "S", "Time limit per request attempt, seconds (default 10).")
     }
 }
 

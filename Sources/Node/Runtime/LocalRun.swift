@@ -147,8 +147,7 @@ enum LocalRun {
         defer { executor.stop() }
         let collector = try await RunCollector(bus: bus, executor: executor, initialCash: t.portfolio.initialCash, keepAll: o.explain != nil)
         let tap = o.tap.isEmpty ? nil : try await LocalTap(bus: bus, patterns: o.tap, filter: o.tapFilter, format: o.tapFormat)
-        let eventLog = o.record ?? (o.writeDefaults ? RunOutputs.Paths(topology: t, dir: o.outputsDir, writeDefaults: true, trades: nil, equity: nil,
-                                                                       stats: nil, report: nil, journal: nil).events : nil)
+        let eventLog = o.record ?? (o.writeDefaults ? RunOutputs.Paths(topology: t, dir: o.outputsDir).events : nil)
         let recorder = try eventLog.map { path in try EventRecorderBox(bus: bus, path: path) }
         let metrics = o.metrics != nil ? Metrics() : nil
         let society = try await Society.build(
@@ -217,15 +216,7 @@ enum LocalRun {
         if let eventLog { written.append(eventLog) }
         if let sel = o.explain {
             let events = await collector.events
-            var printed = 0
-            for (id, evs) in Explain.cycles(events) {
-                if case .cycle(let c) = sel, c != id { continue }
-                if sel.includes(evs) {
-                    Console.out(Explain.render(cycle: id, events: evs) + "\n")
-                    printed += 1
-                }
-            }
-            if case .cycle(let c) = sel, printed == 0 {
+            if ExplainCommand.printChains(events, sel) == 0, case .cycle(let c) = sel {
                 let first = Explain.cycles(events).first?.id ?? "none"
                 throw CommandError("--explain: no cycle \"\(c)\" in this run (cycle ids look like \(first); or use trades, all)")
             }
@@ -285,7 +276,8 @@ enum RunOutputs {
 
         /// Explicit paths win; otherwise (with `writeDefaults`) the topology's outputs,
         /// in `dir` or the topology's `outputs.dir`.
-        init(topology t: Topology, dir: String?, writeDefaults: Bool, trades: String?, equity: String?, stats: String?, report: String?, journal: String?) {
+        init(topology t: Topology, dir: String?, writeDefaults: Bool = true, trades: String? = nil, equity: String? = nil,
+             stats: String? = nil, report: String? = nil, journal: String? = nil) {
             func path(_ override: String?, _ configured: String?) -> String? {
                 if let override { return override }
                 guard writeDefaults, let configured else { return nil }

@@ -87,6 +87,9 @@ struct Topology: Sendable {
     var nodes: [Node] = [Node(name: "main", agents: AgentKind.allCases)]
     var outputs = Outputs()
 
+    /// The reports' title: the run and its data files.
+    var runTitle: String { "Agora run — \(market.data.map(\.file).joined(separator: ", "))" }
+
     /// Every agent placed in some node.
     var placed: Set<AgentKind> { Set(nodes.flatMap(\.agents)) }
 
@@ -320,16 +323,7 @@ enum TopologyLoader {
                 r.problem("agents.orchestrator.weights.\(name)", "\"\(name)\" is not a voting agent\(hint); voters are technical, sentiment and risk")
             }
         }
-        for p in t.voting.problems() {
-            // Name the weight itself where the problem is one weight.
-            if p.hasPrefix("weight of \""), let end = p.dropFirst(11).firstIndex(of: "\"") {
-                r.problem("agents.orchestrator.weights.\(p[p.index(p.startIndex, offsetBy: 11)..<end])", p)
-            } else if p.hasPrefix("weights ") {
-                r.problem("agents.orchestrator.weights", p)
-            } else {
-                r.problem("agents.orchestrator", p)
-            }
-        }
+        for p in t.voting.problems() { r.problem("agents.orchestrator.\(p.field)", p.message) }
         if t.nodes.count > 1 {
             if t.bus.kind != .redis {
                 r.problem("bus.kind", "\(t.nodes.count) nodes need the redis bus to talk to each other")
