@@ -94,3 +94,122 @@ final class Seen: @unchecked Sendable {
         #expect(out.stats.maxDepth > 2)
     }
 }
+
+/// What a batch handler saw, written only on the loop's thread.
+final class SeenBatches: @unchecked Sendable {
+    var volumes: [Double] = []
+    var calls = 0
+    var largest = 0
+}
+
+@Suite struct EventLoopBatchTests {
+    static func bar(_ i: Int) -> Bar {
+        Bar(symbol: "T", time: Timestamp(seconds: Int64(i)), open: 1, high: 1, low: 1, close: 1, volume: Double(i))
+    }
+
+    /// Events queued before the loop attaches arrive as one batch, in order, and later
+    /// ones too; the subscription's counters agree.
+    @Test func batchesKeepOrderAndLoseNothing() async throws {
+        let e = AgentExecutor(name: "test-batch")
+        defer { e.stop() }
+        let bus = InMemoryBus()
+        let sub = try await bus.subscribe(["market.bar.*"], options: SubscriptionOptions(name: "b", endsOnTaskCancellation: false))
+        let p = Publisher(bus: bus, source: "t/p")
+        for i in 1...100 { try await p.publish(Self.bar(i)) }
+        let seen = SeenBatches()
+        let consumer = Task {
+            await sub.deliverBatches(on: e.eventLoop) { _, batch in
+                seen.calls += 1
+                seen.largest = max(seen.largest, batch.count)
+                while let env = batch.next() { seen.volumes.append(env.event(as: Bar.self)!.volume) }
+            }
+        }
+        await bus.waitUntilIdle()
+        for i in 101...250 { try await p.publish(Self.bar(i)) }
+        sub.cancel()
+        await consumer.value
+        #expect(seen.volumes == (1...250).map(Double.init))
+        #expect(seen.largest >= 100)
+        #expect(seen.calls < 250)
+        #expect(sub.stats.delivered == 250)
+        #expect(sub.stats.depth == 0)
+    }
+
+    /// A handler that takes only part of a batch is called again with the rest.
+    @Test func whatAHandlerLeavesIsHandedToItAgain() async throws {
+        let e = AgentExecutor(name: "test-partial")
+        defer { e.stop() }
+        let bus = InMemoryBus()
+        let sub = try await bus.subscribe(["market.bar.*"], options: SubscriptionOptions(name: "b", endsOnTaskCancellation: false))
+        let p = Publisher(bus: bus, source: "t/p")
+        for i in 1...10 { try await p.publish(Self.bar(i)) }
+        let seen = SeenBatches()
+        let consumer = Task {
+            await sub.deliverBatches(on: e.eventLoop) { _, batch in
+                seen.calls += 1
+                if let env = batch.next() { seen.volumes.append(env.event(as: Bar.self)!.volume) }
+            }
+        }
+        sub.cancel()
+        await consumer.value
+        #expect(seen.volumes == (1...10).map(Double.init))
+        #expect(seen.calls == 10)
+    }
+}
+
+/// Quiescence holds while a handler is suspended in the middle of its event, even though
+/// the emptied mailbox has already left the loop's ready list.
+@Suite struct EventLoopQuiescenceTests {
+    @Test func waitUntilIdleWaitsForASuspendedHandler() async throws {
+        let e = AgentExecutor(name: "test-idle")
+        defer { e.stop() }
+        let bus = InMemoryBus()
+        let sub = try await bus.subscribe(["market.bar.*"], options: SubscriptionOptions(name: "s", endsOnTaskCancellation: false))
+        let gate = AsyncGate()
+        let flags = Flags()
+        let consumer = Task {
+            await sub.deliver(on: e.eventLoop) { _, _ in
+                flags.entered.add(1, ordering: .sequentiallyConsistent)
+                await gate.wait()
+                flags.finished.add(1, ordering: .sequentiallyConsistent)
+            }
+        }
+        try await Publisher(bus: bus, source: "t/p").publish(EventLoopBatchTests.bar(1))
+        let deadline = ContinuousClock.now + .seconds(10)
+        while flags.entered.load(ordering: .sequentiallyConsistent) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        let idle = Task {
+            await bus.waitUntilIdle()
+            flags.returned.store(true, ordering: .sequentiallyConsistent)
+            return flags.finished.load(ordering: .sequentiallyConsistent)
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let returnedEarly = flags.returned.load(ordering: .sequentiallyConsistent)
+        #expect(!returnedEarly, "idle while a handler was still inside its event")
+        await gate.open()
+        #expect(await idle.value == 1)
+        sub.cancel()
+        await consumer.value
+    }
+}
+
+/// Counters shared between a handler, a waiting task and the test.
+final class Flags: Sendable {
+    let entered = Atomic<Int>(0)
+    let finished = Atomic<Int>(0)
+    let returned = Atomic<Bool>(false)
+}
+
+/// A one-shot gate: `wait()` returns once `open()` was called.
+actor AsyncGate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+    func open() {
+        isOpen = true
+        for w in waiters { w.resume() }
+        waiters = []
+    }
+}

@@ -12,18 +12,40 @@ import Glibc
 /// on the loop's own serial executor, so each call is a plain switch on the same thread.
 /// Order is kept per subscription; across subscriptions, mailboxes are served in the order
 /// they became ready, which on one thread is deterministic.
+///
+/// Per batch the loop takes its lock once (to pop the next ready mailbox) and the
+/// mailbox's lock twice (to take the batch, and to mark it idle after the handler). A
+/// mailbox emptied by a drain leaves the ready list at once; the next event puts it back.
 public final class EventLoop: Sendable {
+    /// Called once per event.
     public typealias Handler = @Sendable (isolated any Actor, Envelope) async -> Void
+    /// Called once per batch: the handler takes the events out of the batch in order. It
+    /// is called again with whatever it leaves, so nothing is skipped.
+    public typealias BatchHandler = @Sendable (isolated any Actor, inout EnvelopeBatch) async -> Void
 
-    struct Consumer {
+    /// One subscription attached to the loop: what the ready list holds.
+    final class Consumer: Sendable {
+        enum Kind {
+            case each(Handler)
+            case batch(BatchHandler)
+        }
         let mailbox: Mailbox
-        let handler: Handler
+        let kind: Kind
         let done: UnsafeContinuation<Void, Never>
+        let loop: EventLoop
+
+        init(mailbox: Mailbox, kind: Kind, done: UnsafeContinuation<Void, Never>, loop: EventLoop) {
+            self.mailbox = mailbox
+            self.kind = kind
+            self.done = done
+            self.loop = loop
+        }
     }
 
     struct State {
-        var ready: [Mailbox] = []
+        var ready: [Consumer] = []
         var readyHead = 0
+        /// Every attached consumer, to release them on `stop()`.
         var consumers: [ObjectIdentifier: Consumer] = [:]
         var parked: UnsafeContinuation<Void, Never>?
         var stopped = false
@@ -46,26 +68,27 @@ public final class EventLoop: Sendable {
         return pthread_equal(t, pthread_self()) != 0
     }
 
-    /// Delivers `subscription`'s events to `handler` until the subscription ends.
-    func attach(_ mailbox: Mailbox, handler: @escaping Handler) async {
+    /// Delivers `mailbox`'s events to the consumer until the subscription ends.
+    func attach(_ mailbox: Mailbox, _ kind: Consumer.Kind) async {
         await withUnsafeContinuation { (done: UnsafeContinuation<Void, Never>) in
+            let consumer = Consumer(mailbox: mailbox, kind: kind, done: done, loop: self)
             let stopped = state.withLock { s -> Bool in
                 if s.stopped { return true }
-                s.consumers[ObjectIdentifier(mailbox)] = Consumer(mailbox: mailbox, handler: handler, done: done)
+                s.consumers[ObjectIdentifier(consumer)] = consumer
                 return false
             }
             if stopped {
                 done.resume()
                 return
             }
-            mailbox.attach(to: self)
+            mailbox.attach(consumer)
         }
     }
 
-    /// A mailbox has events (or has ended): put it in the ready list.
-    func schedule(_ m: Mailbox) {
+    /// A mailbox has events (or has ended): put its consumer in the ready list.
+    func schedule(_ c: Consumer) {
         let wake = state.withLock { s -> UnsafeContinuation<Void, Never>? in
-            s.ready.append(m)
+            s.ready.append(c)
             let p = s.parked
             s.parked = nil
             return p
@@ -87,62 +110,102 @@ public final class EventLoop: Sendable {
         for c in consumers { c.done.resume() }
     }
 
+    private enum Next {
+        case serve(Consumer)
+        case park
+        case stop
+    }
+
     /// Runs the loop on the caller's actor until `stop()`.
     public func run(isolation: isolated any Actor) async {
         thread.withLock { $0 = pthread_self() }
         var spare = Ring<Envelope>(capacity: 64)
         while true {
-            let next = state.withLock { s -> (Mailbox, Consumer)?? in
-                while s.readyHead < s.ready.count {
-                    let m = s.ready[s.readyHead]
+            let next = state.withLock { s -> Next in
+                if s.readyHead < s.ready.count {
+                    let c = s.ready[s.readyHead]
                     s.readyHead += 1
-                    if s.readyHead > 1024 && s.readyHead * 2 > s.ready.count {
+                    if s.readyHead == s.ready.count {
+                        s.ready.removeAll(keepingCapacity: true)
+                        s.readyHead = 0
+                    } else if s.readyHead > 1024 && s.readyHead * 2 > s.ready.count {
                         s.ready.removeFirst(s.readyHead)
                         s.readyHead = 0
                     }
-                    if let c = s.consumers[ObjectIdentifier(m)] { return .some((m, c)) }
+                    return .serve(c)
                 }
-                s.ready.removeAll(keepingCapacity: true)
-                s.readyHead = 0
-                return s.stopped ? .some(nil) : nil
+                return s.stopped ? .stop : .park
             }
             switch next {
-            case .some(.some(let (m, c))):
-                switch m.drain(returning: spare) {
-                case .batch(let batch):
+            case .serve(let c):
+                switch c.mailbox.drain(returning: spare) {
+                case .batch(let ring, let stillScheduled):
                     delivering.store(true, ordering: .relaxed)
-                    while let e = batch.popFirst() { await c.handler(isolation, e) }
+                    switch c.kind {
+                    case .each(let handler):
+                        while let e = ring.popFirst() { await handler(isolation, e) }
+                    case .batch(let handler):
+                        var batch = EnvelopeBatch(ring)
+                        while !batch.isEmpty { await handler(isolation, &batch) }
+                    }
                     delivering.store(false, ordering: .relaxed)
-                    spare = batch
-                    // Still scheduled: serve it again after the others that are ready.
-                    state.withLock { $0.ready.append(m) }
+                    spare = ring
+                    if stillScheduled {
+                        // More was admitted while draining: serve it again after the others.
+                        state.withLock { $0.ready.append(c) }
+                    } else {
+                        c.mailbox.settle()
+                    }
                 case .empty:
                     continue
                 case .ended:
-                    let done = state.withLock { $0.consumers.removeValue(forKey: ObjectIdentifier(m)) }
+                    let done = state.withLock { $0.consumers.removeValue(forKey: ObjectIdentifier(c)) }
                     done?.done.resume()
                 }
-            case .some(.none):
+            case .stop:
                 thread.withLock { $0 = nil }
                 return
-            case .none:
-                await withUnsafeContinuation(isolation: isolation) { (c: UnsafeContinuation<Void, Never>) in
+            case .park:
+                await withUnsafeContinuation(isolation: isolation) { (k: UnsafeContinuation<Void, Never>) in
                     let now = state.withLock { s -> Bool in
                         if s.readyHead < s.ready.count || s.stopped { return true }
-                        s.parked = c
+                        s.parked = k
                         return false
                     }
-                    if now { c.resume() }
+                    if now { k.resume() }
                 }
             }
         }
     }
 }
 
+/// The events of one batch handed to an ``EventLoop/BatchHandler``, oldest first. It is
+/// only valid during the handler call (it cannot be copied or kept).
+public struct EnvelopeBatch: ~Copyable {
+    let ring: Ring<Envelope>
+
+    init(_ ring: Ring<Envelope>) { self.ring = ring }
+
+    /// Events not taken yet.
+    public var count: Int { ring.count }
+    public var isEmpty: Bool { ring.isEmpty }
+
+    /// Takes the next event.
+    public mutating func next() -> Envelope? { ring.popFirst() }
+}
+
 extension Subscription {
-    /// Delivers this subscription's events to `handler` on `loop` until it ends (unsubscribe
-    /// or bus shutdown). `handler` should be isolated to an actor on the loop's executor.
+    /// Delivers this subscription's events to `handler`, one call per event, on `loop`
+    /// until it ends (unsubscribe or bus shutdown). `handler` should be isolated to an
+    /// actor on the loop's executor.
     public func deliver(on loop: EventLoop, _ handler: @escaping EventLoop.Handler) async {
-        await loop.attach(mailbox, handler: handler)
+        await loop.attach(mailbox, .each(handler))
+    }
+
+    /// Delivers this subscription's events in batches (one call per batch, whatever was
+    /// queued), for consumers that do not wait per event: one async call per batch
+    /// instead of one per event.
+    public func deliverBatches(on loop: EventLoop, _ handler: @escaping EventLoop.BatchHandler) async {
+        await loop.attach(mailbox, .batch(handler))
     }
 }

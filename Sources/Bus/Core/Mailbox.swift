@@ -68,9 +68,9 @@ final class Mailbox: Sendable {
         /// hold up quiescence.
         var busy = false
         var consumerStarted = false
-        /// Event-loop delivery: the loop that drains this mailbox, and whether the mailbox
-        /// is already in that loop's ready list.
-        var loop: EventLoop?
+        /// Event-loop delivery: the loop's consumer of this mailbox, and whether it is in
+        /// that loop's ready list.
+        var attached: EventLoop.Consumer?
         var scheduled = false
         var accepted: UInt64 = 0
         var delivered: UInt64 = 0
@@ -124,7 +124,7 @@ final class Mailbox: Sendable {
     /// Offers an event without waiting.
     @inline(__always)
     func offer(_ e: Envelope) -> Offer {
-        var schedule: EventLoop?
+        var schedule: EventLoop.Consumer?
         let (result, wake) = state.withLock { s -> (Offer, UnsafeContinuation<Void, Never>?) in
             if s.cancelled { return (.gone, nil) }
             if s.finished { return (.closed, nil) }
@@ -133,7 +133,7 @@ final class Mailbox: Sendable {
                 case .suspend:
                     // A handler on the mailbox's own event loop cannot wait for that loop:
                     // its events are queued beyond the capacity instead.
-                    if let loop = s.loop, loop.isCurrentHandler { break }
+                    if let a = s.attached, a.loop.isCurrentHandler { break }
                     return (.full, nil)
                 case .dropNewest:
                     s.dropped &+= 1
@@ -147,16 +147,16 @@ final class Mailbox: Sendable {
             s.accepted &+= 1
             if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
             markBusy(&s)
-            if let loop = s.loop, !s.scheduled {
+            if let a = s.attached, !s.scheduled {
                 s.scheduled = true
-                schedule = loop
+                schedule = a
             }
             let c = s.consumer
             s.consumer = nil
             return (.accepted, c)
         }
         wake?.resume()
-        schedule?.schedule(self)
+        if let schedule { schedule.loop.schedule(schedule) }
         return result
     }
 
@@ -178,9 +178,9 @@ final class Mailbox: Sendable {
                         s.accepted &+= 1
                         if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
                         markBusy(&s)
-                        if let loop = s.loop, !s.scheduled {
+                        if let a = s.attached, !s.scheduled {
                             s.scheduled = true
-                            loop.schedule(self)
+                            a.loop.schedule(a)
                         }
                         let w = s.consumer
                         s.consumer = nil
@@ -217,7 +217,7 @@ final class Mailbox: Sendable {
     /// (cancelled or finished): the rest of the batch is discarded.
     func offerBatch(_ batch: inout Ring<Envelope>, parker: ThreadParker) -> Bool {
         while !batch.isEmpty {
-            var schedule: EventLoop?
+            var schedule: EventLoop.Consumer?
             let (open, wake) = state.withLock { s -> (Bool, UnsafeContinuation<Void, Never>?) in
                 if s.cancelled || s.finished { return (false, nil) }
                 var appended = false
@@ -245,16 +245,16 @@ final class Mailbox: Sendable {
                 if !batch.isEmpty { s.parkedProducer = parker }
                 guard appended else { return (true, nil) }
                 markBusy(&s)
-                if let loop = s.loop, !s.scheduled {
+                if let a = s.attached, !s.scheduled {
                     s.scheduled = true
-                    schedule = loop
+                    schedule = a
                 }
                 let c = s.consumer
                 s.consumer = nil
                 return (true, c)
             }
             wake?.resume()
-            schedule?.schedule(self)
+            if let schedule { schedule.loop.schedule(schedule) }
             if !open {
                 batch.removeAll()
                 return false
@@ -363,9 +363,9 @@ final class Mailbox: Sendable {
     func finish() {
         let (blocked, wake) = state.withLock { s -> ([Blocked], UnsafeContinuation<Void, Never>?) in
             s.finished = true
-            if let loop = s.loop, !s.scheduled {
+            if let a = s.attached, !s.scheduled {
                 s.scheduled = true
-                loop.schedule(self)
+                a.loop.schedule(a)
             }
             let b = s.blocked
             s.blocked = []
@@ -387,9 +387,9 @@ final class Mailbox: Sendable {
         let (was, blocked, wake) = state.withLock { s -> (Bool, [Blocked], UnsafeContinuation<Void, Never>?) in
             if s.cancelled { return (false, [], nil) }
             s.cancelled = true
-            if let loop = s.loop, !s.scheduled {
+            if let a = s.attached, !s.scheduled {
                 s.scheduled = true
-                loop.schedule(self)
+                a.loop.schedule(a)
             }
             let b = s.blocked
             s.blocked = []
@@ -412,18 +412,22 @@ final class Mailbox: Sendable {
     // MARK: event-loop side
 
     enum Drain {
-        /// Events to hand to the handler (the ring to give back next time is the one passed in).
-        case batch(Ring<Envelope>)
+        /// Events to hand to the handler (the ring to give back next time is the one passed
+        /// in). `stillScheduled`: more events were admitted (publishers that waited for
+        /// room), so the mailbox stays in the ready list; otherwise it left it, and the loop
+        /// calls ``settle()`` after the handler.
+        case batch(Ring<Envelope>, stillScheduled: Bool)
         /// Nothing queued now; the mailbox leaves the ready list.
         case empty
         /// The subscription has ended; the handler is done.
         case ended
     }
 
-    /// Attaches the mailbox to an event loop. Events already queued are scheduled at once.
-    func attach(to loop: EventLoop) {
+    /// Attaches the mailbox to an event loop's consumer. Events already queued are
+    /// scheduled at once.
+    func attach(_ consumer: EventLoop.Consumer) {
         let now = state.withLock { s -> Bool in
-            s.loop = loop
+            s.attached = consumer
             s.consumerStarted = true
             if !s.queue.isEmpty { markBusy(&s) }
             if !s.scheduled && (!s.queue.isEmpty || s.finished || s.cancelled) {
@@ -432,7 +436,7 @@ final class Mailbox: Sendable {
             }
             return false
         }
-        if now { loop.schedule(self) }
+        if now { consumer.loop.schedule(consumer) }
     }
 
     /// Takes what is queued, without waiting (the event loop's `take`).
@@ -457,10 +461,14 @@ final class Mailbox: Sendable {
                     s.parkedProducer = nil
                     p.unpark()
                 }
-                return (.batch(full), admitted)
+                // Emptied: leave the ready list now (the next event schedules it again).
+                // Still busy until `settle()`, after the handler.
+                let again = !s.queue.isEmpty || s.finished || s.cancelled
+                if !again { s.scheduled = false }
+                return (.batch(full, stillScheduled: again), admitted)
             }
             if s.finished || s.cancelled {
-                s.loop = nil
+                s.attached = nil
                 markIdle(&s)
                 return (.ended, [])
             }
@@ -470,6 +478,13 @@ final class Mailbox: Sendable {
         }
         for c in admitted { c.resume(returning: nil) }
         return result
+    }
+
+    /// After the loop handled a batch that emptied the queue: idle unless more came.
+    func settle() {
+        state.withLock { s in
+            if s.queue.isEmpty { markIdle(&s) }
+        }
     }
 
     /// True while events wait in the queue of a subscription that is not cancelled.
