@@ -39,6 +39,8 @@ public actor OrchestratorAgent {
     private let publisher: Publisher
     private let subscription: Subscription
     private let clock: any WallClock
+    /// The voters waited for, sorted by name: a cycle keeps its votes in this order.
+    private let voters: [String]
 
     /// Cycles decided recently (bounded), so a late vote never opens one again.
     private var decided = RecentKeys(capacity: 65_536)
@@ -50,19 +52,33 @@ public actor OrchestratorAgent {
     private struct Cycle {
         var symbol: String
         var time: Timestamp
-        var votes: [String: Vote] = [:]
-        /// Each vote's event id, by voter.
-        var voteIDs: [String: EventID] = [:]
+        /// Each voter's vote and its event id, in the order of `voters` (sorted by name).
+        var votes: [Vote?]
+        var voteIDs: [EventID?]
+        var voteCount = 0
         /// The bar's event id, when the bar was seen.
         var barID: EventID?
+        var reported = false
+
+        init(symbol: String, time: Timestamp, voters: Int) {
+            self.symbol = symbol
+            self.time = time
+            votes = Array(repeating: nil, count: voters)
+            voteIDs = Array(repeating: nil, count: voters)
+        }
 
         /// The decision's causation: the vote of the last voter (by name) that voted, else the
         /// bar. A fixed rule, not the last vote to arrive: votes race each other, and the
         /// event log must be the same on every run.
         var cause: EventID? {
-            voteIDs.max { $0.key < $1.key }?.value ?? barID
+            voteIDs.last { $0 != nil } ?? barID
         }
-        var reported = false
+
+        mutating func record(_ v: Vote, id: EventID, at i: Int) {
+            if votes[i] == nil { voteCount += 1 }
+            votes[i] = v
+            voteIDs[i] = id
+        }
     }
 
     private var cycles: [String: Cycle] = [:]
@@ -77,6 +93,7 @@ public actor OrchestratorAgent {
         log = context.logger.labeled("\(context.node)/\(Self.name)")
         self.config = config
         clock = context.clock
+        voters = config.voters.sorted()
         publisher = context.publisher(for: Self.name)
         // Bars only start the vote timer, which backtests do not use.
         var patterns = config.mode == .live ? ["market.bar.*", "order.filled.*"] : ["order.filled.*"]
@@ -93,7 +110,7 @@ public actor OrchestratorAgent {
     /// were only waiting for them are decided at once, with the votes recorded as missing.
     public func setUnavailable(_ voters: Set<String>) async throws {
         unavailable = voters
-        for key in cycles.keys.sorted() { try await decideIfComplete(key) }
+        for key in cycles.keys.sorted() { try await decideIfComplete(key) }  // indices change as cycles go
     }
 
     private func handle(_ e: Envelope) async throws {
@@ -103,29 +120,37 @@ public actor OrchestratorAgent {
         }
         switch e.payload {
         case .bar(let bar):
-            guard !isDecided(key, e) else { return }
-            open(key, bar.symbol, bar.time)
-            cycles[key]!.barID = e.id
+            guard let i = cycle(key, e, bar.symbol, bar.time) else { return }
+            cycles.values[i].barID = e.id
         case .vote(let v):
-            guard config.voters.contains(v.agent), !isDecided(key, e) else { return }
-            open(key, v.symbol, v.time)
-            // One look-up of the cycle for the vote and the completeness check.
-            let complete = { (c: inout Cycle) -> Bool in
-                c.votes[v.agent] = v
-                c.voteIDs[v.agent] = e.id
-                return isComplete(c)
-            }(&cycles[key]!)
-            if complete { try await decide(key) }
+            guard let voter = voters.firstIndex(of: v.agent), let i = cycle(key, e, v.symbol, v.time) else { return }
+            cycles.values[i].record(v, id: e.id, at: voter)
+            if isComplete(cycles.values[i]) { try await decide(key, at: i) }
         case .executionReport(let r):
-            guard !isDecided(key, e) else { return }
-            open(key, r.symbol, r.time)
-            cycles[key]!.reported = true
-            try await decideIfComplete(key)
+            guard let i = cycle(key, e, r.symbol, r.time) else { return }
+            cycles.values[i].reported = true
+            if isComplete(cycles.values[i]) { try await decide(key, at: i) }
         case .orderFilled(let f):
             book(f)
         default:
             return
         }
+    }
+
+    /// The open cycle `key` (one hash of the key when it is open), created on its first
+    /// event; nil for an event of a cycle already decided (a vote that came after the
+    /// timeout), which is counted and logged, never decided twice. In live mode the vote
+    /// timeout starts with whichever event of the cycle comes first.
+    private func cycle(_ key: String, _ e: Envelope, _ symbol: String, _ time: Timestamp) -> Dictionary<String, Cycle>.Index? {
+        if let i = cycles.index(forKey: key) { return i }
+        if decided.contains(key) {
+            lateEvents += 1
+            log.debug("late \(e.type) from \(e.source) after the cycle was decided: ignored", correlation: key)
+            return nil
+        }
+        cycles[key] = Cycle(symbol: symbol, time: time, voters: voters.count)
+        if config.mode == .live { scheduleTimeout(key) }
+        return cycles.index(forKey: key)
     }
 
     private func book(_ f: OrderFilled) {
@@ -134,41 +159,24 @@ public actor OrchestratorAgent {
     }
 
     private func decideIfComplete(_ key: String) async throws {
-        guard let c = cycles[key], isComplete(c) else { return }
-        try await decide(key)
+        guard let i = cycles.index(forKey: key), isComplete(cycles.values[i]) else { return }
+        try await decide(key, at: i)
     }
 
     /// True when nothing more is awaited: every available voter voted, and (in a backtest
     /// that waits for it) the broker reported.
     private func isComplete(_ c: Cycle) -> Bool {
         if config.mode == .backtest && config.awaitExecutionReport && !c.reported { return false }
-        if c.votes.count == config.voters.count { return true }
-        return !config.voters.contains { c.votes[$0] == nil && !unavailable.contains($0) }
-    }
-
-    /// The open cycle `key`, created on its first event (in live mode with its vote timeout,
-    /// whichever event comes first).
-    private func open(_ key: String, _ symbol: String, _ time: Timestamp) {
-        guard cycles[key] == nil else { return }
-        cycles[key] = Cycle(symbol: symbol, time: time)
-        if config.mode == .live { scheduleTimeout(key) }
-    }
-
-    /// True for an event of a cycle already decided (a vote that came after the timeout):
-    /// it is counted and logged, never decided twice.
-    private func isDecided(_ key: String, _ e: Envelope) -> Bool {
-        // An open cycle was not decided; only the first event of a cycle pays the look-up.
-        guard cycles[key] == nil, decided.contains(key) else { return false }
-        lateEvents += 1
-        log.debug("late \(e.type) from \(e.source) after the cycle was decided: ignored", correlation: key)
+        if c.voteCount == voters.count { return true }
+        for (i, voter) in voters.enumerated() where c.votes[i] == nil && !unavailable.contains(voter) { return false }
         return true
     }
 
-    private func decide(_ key: String) async throws {
-        guard let c = cycles.removeValue(forKey: key) else { return }
+    private func decide(_ key: String, at index: Dictionary<String, Cycle>.Index) async throws {
+        let c = cycles.remove(at: index).value
         decided.insert(key)
         decidedCount += 1
-        let inputs = config.voters.map { VoterInput(agent: $0, vote: c.votes[$0]) }
+        let inputs = voters.indices.map { VoterInput(agent: voters[$0], vote: c.votes[$0]) }
         let outcome = Voting.decide(inputs, config: config.voting, position: positions[c.symbol] ?? 0)
         let decision = Decision(
             symbol: c.symbol, time: c.time, action: outcome.action, score: outcome.score, reason: outcome.reason,
@@ -186,8 +194,8 @@ public actor OrchestratorAgent {
     }
 
     private func expire(_ key: String) async throws {
-        guard cycles[key] != nil else { return }
-        try await decide(key)
+        guard let i = cycles.index(forKey: key) else { return }
+        try await decide(key, at: i)
     }
 }
 

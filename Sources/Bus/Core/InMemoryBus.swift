@@ -15,6 +15,8 @@ public final class InMemoryBus: EventBus {
         var recentNext = 0
         var closed = false
         var nextID = 0
+        /// Events accepted for publication (counted under the lock publish takes anyway).
+        var published: UInt64 = 0
 
         static let recentCount = 16
 
@@ -39,7 +41,6 @@ public final class InMemoryBus: EventBus {
 
     private let routes = Mutex(Routes())
     private let monitor = ActivityMonitor()
-    private let publishedCount = Atomic<UInt64>(0)
     /// Bounds the topic → subscriptions cache.
     static let cacheLimit = 65_536
 
@@ -51,19 +52,22 @@ public final class InMemoryBus: EventBus {
         let targets = try routes.withLock { (r: inout Routes) throws(BusError) -> [Mailbox] in
             if r.closed { throw BusError.closed }
             let topic = e.topic
+            r.published &+= 1
             for i in 0..<r.recentTopics.count where r.recentTopics[i] == topic { return r.recentTargets[i] }
             if let hit = r.cache[topic] {
                 r.remember(topic, hit)
                 return hit
             }
-            if let problem = Topic.validate(topic) { throw BusError(.invalidTopic, problem) }
+            if let problem = Topic.validate(topic) {
+                r.published &-= 1
+                throw BusError(.invalidTopic, problem)
+            }
             let matched = r.mailboxes.filter { $0.matches(topic) }
             if r.cache.count >= InMemoryBus.cacheLimit { r.cache.removeAll(keepingCapacity: true) }
             r.cache[topic] = matched
             r.remember(topic, matched)
             return matched
         }
-        publishedCount.add(1, ordering: .relaxed)
         let bit = e.payload.typeBit
         for m in targets where m.typeMask & bit != 0 {
             switch m.offer(e) {
@@ -137,9 +141,7 @@ public final class InMemoryBus: EventBus {
     }
 
     public func statistics() -> BusStatistics {
-        let all = routes.withLock { $0.mailboxes }
-        return BusStatistics(
-            transport: transport, published: publishedCount.load(ordering: .relaxed),
-            subscriptions: all.map(\.stats))
+        let (all, published) = routes.withLock { ($0.mailboxes, $0.published) }
+        return BusStatistics(transport: transport, published: published, subscriptions: all.map(\.stats))
     }
 }
