@@ -15,10 +15,12 @@ enum BenchBusCommand: AgoraCommand {
             Scenarios: a burst of events to 1 subscriber and to N subscribers (events/s per
             subscriber, end to end), then a steady rate to 1 and to N subscribers (latency).
             Latency is measured from the publish timestamp to the handler, per event.
-            Each scenario runs on three delivery paths: "event loop" (the agents' path: the
-            subscribers are handlers on one node event loop and the publisher is an actor on
-            the same executor; bursts only), "event loop, other thread" (the same loop fed
-            from another thread) and "iterator, other thread" (a task per subscription).
+            Each scenario runs on four delivery paths: "event loop" (the agents' path: the
+            subscribers are handlers on one node event loop, one call per event, and the
+            publisher is an actor on the same executor; bursts only), "event loop, batches"
+            (the same with batch handlers, one call per batch, as the run recorder takes
+            events; bursts only), "event loop, other thread" (the per-event loop fed from
+            another thread) and "iterator, other thread" (a task per subscription).
             Goals: ≥5M events/s to 1 subscriber, ≥1M/s to each of 6, p99 < 50 µs at 100k/s;
             each is judged on its fastest path, which the output names.
 
@@ -67,7 +69,7 @@ enum BenchBusCommand: AgoraCommand {
         for d in Delivery.allCases {
             rows.append(try await burst(subscribers: 1, events: events, delivery: d))
             rows.append(try await burst(subscribers: fanout, events: events, delivery: d))
-            if d == .eventLoop { continue }
+            if d.colocated { continue }
             rows.append(try await steady(subscribers: 1, events: steadyEvents, rate: rate, delivery: d))
             rows.append(try await steady(subscribers: fanout, events: steadyEvents, rate: rate, delivery: d))
         }
@@ -156,11 +158,16 @@ enum BenchBusCommand: AgoraCommand {
         /// handlers called in turn on its thread, and the publisher an actor on the same
         /// executor (as agents publish to each other).
         case eventLoop = "event loop"
+        /// The same, with batch handlers: one call per batch (`deliverBatches`).
+        case eventLoopBatches = "event loop, batches"
         /// The same loop, fed by a publisher on another thread (a Redis reader, a tap's feed).
         case eventLoopCrossThread = "event loop, other thread"
         /// One task per subscription iterating it (`for await e in subscription`), as a tap
         /// does; the publisher is another task.
         case iterator = "iterator, other thread"
+
+        /// The publisher runs on the loop's executor: bursts only.
+        var colocated: Bool { self == .eventLoop || self == .eventLoopBatches }
     }
 
     /// A publisher that is an actor on the node's executor, like an agent.
@@ -181,8 +188,8 @@ enum BenchBusCommand: AgoraCommand {
     static func measure(scenario: String, subscribers: Int, events: Int, interval: Double?, delivery: Delivery) async throws -> Row {
         switch delivery {
         case .iterator: try await measureIterator(scenario: scenario, subscribers: subscribers, events: events, interval: interval)
-        case .eventLoop: try await measureEventLoop(scenario: scenario, subscribers: subscribers, events: events, interval: interval, colocated: true)
-        case .eventLoopCrossThread: try await measureEventLoop(scenario: scenario, subscribers: subscribers, events: events, interval: interval, colocated: false)
+        case .eventLoop, .eventLoopBatches, .eventLoopCrossThread:
+            try await measureEventLoop(scenario: scenario, subscribers: subscribers, events: events, interval: interval, delivery: delivery)
         }
     }
 
@@ -197,6 +204,10 @@ enum BenchBusCommand: AgoraCommand {
             if n < latencies.count { latencies[n] = UInt64(max(0, SystemClock().now().nanoseconds - e.published.nanoseconds)) }
             n += 1
             if n == latencies.count { finished = Monotonic.nanoseconds() }
+        }
+
+        @inline(__always) func record(_ batch: inout EnvelopeBatch) {
+            while let e = batch.next() { record(e) }
         }
     }
 
@@ -214,7 +225,7 @@ enum BenchBusCommand: AgoraCommand {
         }
     }
 
-    static func measureEventLoop(scenario: String, subscribers: Int, events: Int, interval: Double?, colocated: Bool) async throws -> Row {
+    static func measureEventLoop(scenario: String, subscribers: Int, events: Int, interval: Double?, delivery: Delivery) async throws -> Row {
         let bus = InMemoryBus()
         let executor = AgentExecutor(name: "bench-loop")
         defer { executor.stop() }
@@ -228,10 +239,14 @@ enum BenchBusCommand: AgoraCommand {
         let start = Monotonic.nanoseconds()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (s, r) in zip(all, recorders) {
-                group.addTask { await s.deliver(on: executor.eventLoop) { _, e in r.record(e) } }
+                if delivery == .eventLoopBatches {
+                    group.addTask { await s.deliverBatches(on: executor.eventLoop) { _, batch in r.record(&batch) } }
+                } else {
+                    group.addTask { await s.deliver(on: executor.eventLoop) { _, e in r.record(e) } }
+                }
             }
             group.addTask {
-                if colocated {
+                if delivery.colocated {
                     try await LoopPublisher(executor).run(publisher, events: events, interval: interval)
                 } else {
                     try await publishAll(publisher, events: events, interval: interval)

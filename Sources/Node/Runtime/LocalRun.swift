@@ -23,14 +23,16 @@ actor RunCollector {
         subscription = try await bus.subscribe(keepAll ? ["*"] : RunCollector.patterns, options: SubscriptionOptions(name: "reports", policy: .suspend(capacity: 65_536), endsOnTaskCancellation: false))
     }
 
-    /// Collects on the agents' event loop (no task wake-up per event).
+    /// Collects on the agents' event loop (no task wake-up per event), a batch per call.
     func run() async {
-        await subscription.deliver(on: executor.eventLoop) { [self] _, e in await self.record(e) }
+        await subscription.deliverBatches(on: executor.eventLoop) { [self] _, batch in await self.record(&batch) }
     }
 
-    private func record(_ e: Envelope) {
-        recorder.record(e)
-        if keepAll { events.append(e) }
+    private func record(_ batch: inout EnvelopeBatch) {
+        while let e = batch.next() {
+            recorder.record(e)
+            if keepAll { events.append(e) }
+        }
     }
 }
 
