@@ -165,3 +165,27 @@ func codes(_ v: RiskVerdict) -> [String] {
         #expect(RiskLimits(maxDrawdownPct: 0.1, resumeDrawdownPct: 0.15).problems() == ["resumeDrawdownPct 0.15 must be below maxDrawdownPct 0.1"])
     }
 }
+
+@Suite struct RiskVolatilityTests {
+    /// The volatility read from the closes equals the standard deviation of the returns
+    /// built the plain way (returns where the previous close is positive, then the last n),
+    /// bit for bit, including series with zero and negative closes.
+    @Test func returnsStddevEqualsStddevOfTheFilteredReturns() {
+        var rng = SplitMix64(seed: 7)
+        for trial in 0..<2_000 {
+            let count = Int(rng.next() % 130)
+            var closes: [Double] = []
+            for _ in 0..<count {
+                let r = rng.next() % 100
+                closes.append(r < 3 ? 0 : r < 5 ? -Double(r) : 50 + Double(rng.next() % 10_000) / 100)
+            }
+            var returns: [Double] = []
+            for i in closes.indices.dropFirst() where closes[i - 1] > 0 { returns.append(closes[i] / closes[i - 1] - 1) }
+            for n in [1, 2, 20, 100, 200] {
+                let expected = RiskMonitor.stddev(returns.suffix(n))
+                let got = RiskMonitor.returnsStddev(closes, last: n)
+                #expect(got.bitPattern == expected.bitPattern, "trial \(trial), n \(n): \(got) vs \(expected)")
+            }
+        }
+    }
+}

@@ -115,10 +115,8 @@ public enum PreTradeCheck {
         return .approved(adjusted, adjustments: notes)
     }
 
-    static func fmt(_ x: Double) -> String {
-        let r = (x * 100).rounded() / 100
-        return r == r.rounded() && Swift.abs(r) < 1e15 ? String(Int64(r)) : String(r)
-    }
+    /// Two decimals at most, trailing zeros dropped (`12.5`, `3`).
+    static func fmt(_ x: Double) -> String { ReasonFormat.number(x, decimals: 2) }
 
     static func pct100(_ x: Double) -> String { fmt(x * 100) + "%" }
 }

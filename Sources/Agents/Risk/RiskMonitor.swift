@@ -155,27 +155,53 @@ public struct RiskMonitor: Sendable {
 
     private mutating func record(_ bar: Bar) {
         let keep = Swift.max(limits.volatilityLongWindow, limits.correlationWindow) + 1
-        var c = closes[bar.symbol, default: []]
-        if let last = c.last, last > 0 {
-            var r = returns[bar.symbol, default: []]
-            r.append((bar.time.nanoseconds, bar.close / last - 1))
-            if r.count > limits.correlationWindow { r.removeFirst(r.count - limits.correlationWindow) }
-            returns[bar.symbol] = r
+        let window = limits.correlationWindow
+        // Both series are changed in place in their dictionaries (no copy per bar).
+        let last = RiskMonitor.push(bar.close, to: &closes[bar.symbol, default: []], keep: keep)
+        if let last, last > 0 {
+            RiskMonitor.push((bar.time.nanoseconds, bar.close / last - 1), to: &returns[bar.symbol, default: []], keep: window)
         }
-        c.append(bar.close)
-        if c.count > keep { c.removeFirst(c.count - keep) }
-        closes[bar.symbol] = c
     }
 
+    /// Appends `x`, keeping the last `keep` elements; returns the element that was last before.
+    @discardableResult
+    private static func push<T>(_ x: T, to series: inout [T], keep: Int) -> T? {
+        let last = series.last
+        series.append(x)
+        if series.count > keep { series.removeFirst(series.count - keep) }
+        return last
+    }
+
+    /// Short-window over long-window volatility of the close-to-close returns (those whose
+    /// previous close is positive), read from the closes without building the returns.
     private func volatilityRatio(_ symbol: String) -> Double? {
         guard let c = closes[symbol], c.count > limits.volatilityLongWindow else { return nil }
-        var rs: [Double] = []
-        rs.reserveCapacity(c.count - 1)
-        for i in 1..<c.count where c[i - 1] > 0 { rs.append(c[i] / c[i - 1] - 1) }
-        let long = RiskMonitor.stddev(rs.suffix(limits.volatilityLongWindow))
-        let short = RiskMonitor.stddev(rs.suffix(limits.volatilityShortWindow))
+        let long = RiskMonitor.returnsStddev(c, last: limits.volatilityLongWindow)
+        let short = RiskMonitor.returnsStddev(c, last: limits.volatilityShortWindow)
         guard long > 0 else { return nil }
         return short / long
+    }
+
+    /// `stddev` of the last `n` returns of `closes` (each `c[i] / c[i-1] - 1` where
+    /// `c[i-1] > 0`), summed in the same order as `stddev` over those returns: same result.
+    static func returnsStddev(_ c: [Double], last n: Int) -> Double {
+        var start = c.count
+        var taken = 0
+        while start > 1 && taken < n {
+            start -= 1
+            if c[start - 1] > 0 { taken += 1 }
+        }
+        guard taken > 1 else { return 0 }
+        let count = Double(taken)
+        var sum = 0.0
+        for i in start..<c.count where c[i - 1] > 0 { sum += c[i] / c[i - 1] - 1 }
+        let mean = sum / count
+        var v = 0.0
+        for i in start..<c.count where c[i - 1] > 0 {
+            let d = (c[i] / c[i - 1] - 1) - mean
+            v += d * d
+        }
+        return (v / (count - 1)).squareRoot()
     }
 
     static func stddev<C: Collection>(_ xs: C) -> Double where C.Element == Double {
