@@ -1,3 +1,4 @@
+import Agents
 import Bus
 
 /// Orchestrator settings: voter weights and decision thresholds.
@@ -178,8 +179,17 @@ public enum Voting {
         x.isNaN ? 0 : Swift.min(hi, Swift.max(lo, x))
     }
 
-    /// Two decimals, locale-independent (for reasons).
+    /// Two decimals, locale-independent (for reasons). Formatted without `String(Double)`
+    /// below 1e13 (every decision formats its score); the same text as `formatReference`.
     static func format(_ x: Double) -> String {
+        let k = (x * 100).rounded()
+        if k == 0 { return k.sign == .minus ? "-0.00" : "0.00" }
+        if k.magnitude < 1e15 { return Fmt.fixed(k / 100, 2) }
+        return formatReference(x)
+    }
+
+    /// The original `format`: the reference the fast path is tested against.
+    static func formatReference(_ x: Double) -> String {
         let r = (x * 100).rounded() / 100
         var s = String(r)
         if s.hasSuffix(".0") { s += "0" }

@@ -102,3 +102,25 @@ func vote(_ agent: String, _ score: Double, _ confidence: Double, veto: String? 
         #expect(VotingConfig().problems().isEmpty)
     }
 }
+
+@Suite struct VotingFormatTests {
+    @Test(arguments: [
+        (0.0, "0.00"), (-0.0, "-0.00"), (-0.001, "-0.00"), (0.004, "0.00"), (0.5, "0.50"), (1, "1.00"),
+        (-0.256, "-0.26"), (0.125, "0.13"), (12345.678, "12345.68"), (1e20, "1e+20"),
+    ])
+    func goldens(_ x: Double, _ expected: String) {
+        #expect(Voting.format(x) == expected)
+        #expect(Voting.formatReference(x) == expected)
+    }
+
+    @Test func fastPathAgreesWithTheReference() {
+        var rng = SplitMix64(seed: 11)
+        for i in 0..<50_000 {
+            let scale = [1e-3, 1, 100, 1e6, 1e12, 1e14][i % 6]
+            var x = Double(rng.next() % 2_000_001) / 1_000_000 * scale
+            if i % 5 == 0 { x = (x * 100).rounded() / 100 + 0.005 }
+            if rng.next() % 2 == 0 { x = -x }
+            #expect(Voting.format(x) == Voting.formatReference(x), "format(\(x))")
+        }
+    }
+}

@@ -47,7 +47,7 @@ public struct TechnicalAnalyzer: Sendable {
             return Vote(agent: TechnicalAnalyzer.agent, symbol: symbol, time: bar.time, action: .hold, score: 0, confidence: 0,
                         reason: "warming up (\(bars)/\(warmUpBars) bars)", components: components)
         }
-        let r = combiner.combine(Array(zip(components, weights)))
+        let r = combiner.combine(components, weights: weights)
         return Vote(agent: TechnicalAnalyzer.agent, symbol: symbol, time: bar.time, action: r.action, score: r.score,
                     confidence: r.confidence, reason: r.reason, components: components)
     }

@@ -25,21 +25,30 @@ public struct VoteCombiner: Sendable, Equatable {
     }
 
     public func combine(_ parts: [(component: VoteComponent, weight: Double)]) -> Result {
+        combine(parts.map(\.component), weights: parts.map(\.weight))
+    }
+
+    /// The same, with the components and their weights side by side (what the analyzer
+    /// holds: no array of pairs built per bar).
+    public func combine(_ components: [VoteComponent], weights: [Double]) -> Result {
+        precondition(components.count == weights.count, "one weight per component")
         var sumW = 0.0, sumWS = 0.0, sumWC = 0.0, sumWAbsS = 0.0
         var active: [(Double, Int, String)] = []
-        for (i, p) in parts.enumerated() {
-            let c = clamp(p.component.confidence, 0, 1)
-            let s = clamp(p.component.score, -1, 1)
-            guard c > 0, p.weight > 0 else { continue }
-            let w = p.weight * c
+        active.reserveCapacity(components.count)
+        for i in components.indices {
+            let c = clamp(components[i].confidence, 0, 1)
+            let s = clamp(components[i].score, -1, 1)
+            let weight = weights[i]
+            guard c > 0, weight > 0 else { continue }
+            let w = weight * c
             sumW += w
             sumWS += w * s
             sumWC += w * c
             sumWAbsS += w * Swift.abs(s)
-            active.append((Swift.abs(w * s), i, p.component.reason))
+            active.append((Swift.abs(w * s), i, components[i].reason))
         }
         guard sumW > 0 else {
-            let reasons = parts.map(\.component.reason).filter { !$0.isEmpty }
+            let reasons = components.map(\.reason).filter { !$0.isEmpty }
             return Result(action: .hold, score: 0, confidence: 0,
                           reason: reasons.isEmpty ? "no signal" : "no signal: " + reasons.joined(separator: "; "))
         }
