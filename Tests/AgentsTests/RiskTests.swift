@@ -66,15 +66,21 @@ func codes(_ v: RiskVerdict) -> [String] {
         let limits = RiskLimits(maxPositionPct: nil, maxSectorPct: 0.3, maxPositions: 1, minCashReservePct: nil, maxCorrelation: 0.7, maxOrdersPerMinute: 2, adjustOrders: false)
         let ctx = PreTradeCheck.Context(
             ledger: l, sectors: ["AAPL": "tech", "MSFT": "tech"], correlations: ["MSFT": 0.85],
-            recentApprovals: [Timestamp(seconds: 1_700_000_000 - 30), Timestamp(seconds: 1_700_000_000 - 10)], halt: "drawdown 20% ≥ 20%: circuit breaker")
-        #expect(codes(PreTradeCheck.check(order(qty: 60), price: 100, limits: limits, context: ctx)) ==
-                ["trading_halted", "max_orders_per_minute", "max_positions", "max_correlation", "max_sector_pct"])
+            recentApprovals: [Timestamp(seconds: 1_700_000_000 - 30), Timestamp(seconds: 1_700_000_000 - 10)],
+            halt: Halt(time: .epoch, code: "max_drawdown", reason: "drawdown 21% ≥ 20%: circuit breaker", by: "risk", value: 0.21, limit: 0.2))
+        let verdict = PreTradeCheck.check(order(qty: 60), price: 100, limits: limits, context: ctx)
+        #expect(codes(verdict) == ["trading_halted", "max_orders_per_minute", "max_positions", "max_correlation", "max_sector_pct"])
+        // A halt denial carries the numbers of the rule that halted trading.
+        guard case .denied(let reasons) = verdict else { return }
+        #expect(reasons[0].value == 0.21 && reasons[0].limit == 0.2)
+        #expect(reasons[0].message == "new entries are halted (max_drawdown): drawdown 21% ≥ 20%: circuit breaker")
     }
 
     @Test func exitsAreNeverBlocked() {
         var l = Ledger(cash: 100_000)
         _ = l.apply(fill(.buy, 250, 100))
-        let ctx = PreTradeCheck.Context(ledger: l, recentApprovals: Array(repeating: Timestamp(seconds: 1_700_000_000), count: 99), halt: "halted")
+        let ctx = PreTradeCheck.Context(ledger: l, recentApprovals: Array(repeating: Timestamp(seconds: 1_700_000_000), count: 99),
+                                        halt: Halt(time: .epoch, code: "max_drawdown", reason: "halted", by: "risk", value: 0.3, limit: 0.2))
         #expect(PreTradeCheck.check(order(.sell, qty: 250, intent: .exit), price: 100, limits: RiskLimits(), context: ctx) == .approved(order(.sell, qty: 250, intent: .exit), adjustments: []))
         guard case .approved(let o, _) = PreTradeCheck.check(order(.sell, qty: 400, intent: .exit), price: 100, limits: RiskLimits(), context: ctx) else {
             Issue.record("expected approval")

@@ -141,8 +141,10 @@ public actor PortfolioAgent {
                 OrderDenied(orderId: id, symbol: symbol, time: d.time, by: Self.name, reasons: [DenialReason(code: code, message: message, value: value, limit: limit)]),
                 topic: deniedTopics.topic(symbol), correlation: e.correlation, causation: e.id)
         }
-        if pending.values.contains(symbol) {
-            return try await deny("pending_order", "an order for \(symbol) is still working")
+        let working = pending.values.reduce(0) { $0 + ($1 == symbol ? 1 : 0) }
+        if working > 0 {
+            // value: orders still working for the symbol; limit: how many a new one may meet (none).
+            return try await deny("pending_order", "an order for \(symbol) is still working", value: Double(working), limit: 0)
         }
         let held = ledger.position(symbol)
         let price = lastBar[symbol]?.close ?? ledger.lastPrices[symbol] ?? 0

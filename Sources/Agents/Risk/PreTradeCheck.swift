@@ -19,11 +19,11 @@ public enum PreTradeCheck {
         public var correlations: [String: Double]
         /// Times of the orders approved so far (market time), most recent last.
         public var recentApprovals: [Timestamp]
-        /// Why trading is halted, if it is.
-        public var halt: String?
+        /// The halt in force, if trading is halted (its reason and the numbers behind it).
+        public var halt: Halt?
 
         public init(ledger: Ledger, sectors: [String: String] = [:], correlations: [String: Double] = [:],
-                    recentApprovals: [Timestamp] = [], halt: String? = nil) {
+                    recentApprovals: [Timestamp] = [], halt: Halt? = nil) {
             self.ledger = ledger
             self.sectors = sectors
             self.correlations = correlations
@@ -49,7 +49,8 @@ public enum PreTradeCheck {
 
         var reasons: [DenialReason] = []
         if let halt = c.halt {
-            reasons.append(DenialReason(code: "trading_halted", message: "new entries are halted: \(halt)", value: nil, limit: nil))
+            // The numbers of the rule that halted trading (e.g. drawdown 0.21 against 0.2).
+            reasons.append(DenialReason(code: "trading_halted", message: "new entries are halted (\(halt.code)): \(halt.reason)", value: halt.value, limit: halt.limit))
         }
         if let limit = limits.maxOrdersPerMinute {
             let since = order.time.nanoseconds - 60_000_000_000

@@ -59,7 +59,7 @@ public actor RiskAgent {
         case .orderRequest(let order):
             let context = PreTradeCheck.Context(
                 ledger: monitor.ledger, sectors: config.sectors, correlations: monitor.correlations(for: order.symbol),
-                recentApprovals: approvals, halt: monitor.haltReason)
+                recentApprovals: approvals, halt: monitor.activeHalt)
             let price = monitor.ledger.lastPrices[order.symbol] ?? order.referencePrice
             switch PreTradeCheck.check(order, price: price, limits: config.limits, context: context) {
             case .approved(let o, let adjustments):

@@ -21,9 +21,9 @@ public struct RiskMonitor: Sendable {
     private var dayStartEquity: Double
     private var peak: Double
     /// Daily-loss halt: the day it applies to and why.
-    private var dailyHalt: (day: Int64, reason: String)?
-    /// Circuit breaker: why, and bars since it tripped.
-    private var breaker: (reason: String, bars: Int)?
+    private var dailyHalt: (day: Int64, halt: Halt)?
+    /// Circuit breaker: the halt it published, and bars since it tripped.
+    private var breaker: (halt: Halt, bars: Int)?
     private var closes: [String: [Double]] = [:]
     /// Close-to-close returns by bar time, per symbol (for correlations).
     private var returns: [String: [(Int64, Double)]] = [:]
@@ -36,9 +36,12 @@ public struct RiskMonitor: Sendable {
     }
 
     /// Why new entries are halted now, if they are.
-    public var haltReason: String? {
-        if let b = breaker { return b.reason }
-        if let d = dailyHalt, d.day == day { return d.reason }
+    public var haltReason: String? { activeHalt?.reason }
+
+    /// The halt in force now (its code, reason and the numbers behind it), if any.
+    public var activeHalt: Halt? {
+        if let b = breaker { return b.halt }
+        if let d = dailyHalt, d.day == day { return d.halt }
         return nil
     }
 
@@ -80,8 +83,9 @@ public struct RiskMonitor: Sendable {
            equity <= dayStartEquity * (1 - pct) {
             let loss = 1 - equity / dayStartEquity
             let reason = "daily loss \(pct100(loss)) ≥ \(pct100(pct)); entries halted until the next trading day"
-            dailyHalt = (today, reason)
-            transitions.append(.halt(Halt(time: bar.time, code: "daily_loss_limit", reason: reason, by: agent, value: loss, limit: pct)))
+            let halt = Halt(time: bar.time, code: "daily_loss_limit", reason: reason, by: agent, value: loss, limit: pct)
+            dailyHalt = (today, halt)
+            transitions.append(.halt(halt))
         }
         if var b = breaker {
             b.bars += 1
@@ -96,8 +100,9 @@ public struct RiskMonitor: Sendable {
             }
         } else if let maxDD = limits.maxDrawdownPct, dd >= maxDD {
             let reason = "drawdown \(pct100(dd)) ≥ \(pct100(maxDD)): circuit breaker"
-            breaker = (reason, 0)
-            transitions.append(.halt(Halt(time: bar.time, code: "max_drawdown", reason: reason, by: agent, value: dd, limit: maxDD)))
+            let halt = Halt(time: bar.time, code: "max_drawdown", reason: reason, by: agent, value: dd, limit: maxDD)
+            breaker = (halt, 0)
+            transitions.append(.halt(halt))
         }
 
         var exit: String?
