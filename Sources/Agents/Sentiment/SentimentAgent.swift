@@ -163,12 +163,13 @@ public actor SentimentAgent {
         stats.bars += 1
         let symbol = bar.symbol
         if lastBar[symbol].map({ bar.time > $0 }) ?? true { lastBar[symbol] = bar.time }
-        var state = states[symbol] ?? NewsSentimentState(maxItems: config.maxItemsPerSymbol)
         if let waiting = awaiting[symbol], !waiting.isEmpty {
-            state = await collectLLMScores(symbol, waiting, into: state)
+            let state = states[symbol] ?? NewsSentimentState(maxItems: config.maxItemsPerSymbol)
+            states[symbol] = await collectLLMScores(symbol, waiting, into: state)
         }
-        state.prune(at: bar.time, decay)
-        states[symbol] = state
+        // Pruned in place: a copy taken out of the dictionary would be copied again on write.
+        states[symbol, default: NewsSentimentState(maxItems: config.maxItemsPerSymbol)].prune(at: bar.time, decay)
+        let state = states[symbol]!
         dropAwaitingNotIn(state, symbol)
         let vote = voter.vote(symbol: symbol, time: bar.time, summary: state.summary(at: bar.time, decay))
         do {
