@@ -181,7 +181,7 @@ public final class EventLoop: Sendable {
 
 /// The events of one batch handed to an ``EventLoop/BatchHandler``, oldest first. It is
 /// only valid during the handler call (it cannot be copied or kept).
-public struct EnvelopeBatch: ~Copyable {
+public struct EnvelopeBatch: ~Copyable, Sendable {
     let ring: Ring<Envelope>
 
     init(_ ring: Ring<Envelope>) { self.ring = ring }
