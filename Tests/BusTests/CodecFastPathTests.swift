@@ -179,3 +179,28 @@ import Testing
         }
     }
 }
+
+@Suite struct TimestampReaderCacheTests {
+    /// One reader reading many timestamps, repeated and alternating (its two-entry cache of
+    /// recent texts), gives each one's own value; an empty string is still refused.
+    @Test func repeatedAndAlternatingTimesAreEachReadCorrectly() throws {
+        var rng = SplitMix64(seed: 9)
+        let pool = (0..<4).map { _ in Timestamp(nanoseconds: Int64(rng.next() % 4_000_000_000) * 1_000_000_000 + Int64(rng.next() % 1_000) * 1_000_000) }
+        var times: [Timestamp] = []
+        for _ in 0..<2_000 { times.append(pool[Int(rng.next() % UInt64(pool.count))]) }
+        let json = "[" + times.map { "\"\(ISO8601.format($0))\"" }.joined(separator: ",") + "]"
+        let back = try JSONReader.withReader(json) { (r: inout JSONReader) throws(WireError) -> [Timestamp] in
+            var out: [Timestamp] = []
+            var a = try r.beginArray()
+            while try r.nextElement(&a) { out.append(try r.readTimestamp()) }
+            return out
+        }
+        #expect(back == times)
+        #expect(throws: WireError.self) {
+            try JSONReader.withReader("[\"2024-01-02T00:00:00Z\",\"\"]") { (r: inout JSONReader) throws(WireError) in
+                var a = try r.beginArray()
+                while try r.nextElement(&a) { _ = try r.readTimestamp() }
+            }
+        }
+    }
+}

@@ -92,6 +92,11 @@ public struct JSONReader {
     public var pos: Int
     var depth = 0
     public static let maxDepth = 64
+    /// The last two ISO 8601 timestamps parsed (where their text is, and the value): an
+    /// envelope repeats its market time in the payload (`time`, `data.time`), with the
+    /// publish time in between.
+    var recentTime0 = (start: 0, count: 0, value: Timestamp.epoch)
+    var recentTime1 = (start: 0, count: 0, value: Timestamp.epoch)
 
     public init(_ buffer: UnsafeBufferPointer<UInt8>) {
         buf = buffer
@@ -577,7 +582,17 @@ public struct JSONReader {
             let (end, _) = scanString(from: start)
             if end < buf.count, buf[end] == 0x22 {
                 pos = end + 1
-                if let t = ISO8601.parse(bytes: UnsafeBufferPointer(rebasing: buf[start..<end])) { return t }
+                let n = end - start
+                let b = buf.baseAddress!
+                if n > 0 {
+                    if n == recentTime0.count, memcmp(b + start, b + recentTime0.start, n) == 0 { return recentTime0.value }
+                    if n == recentTime1.count, memcmp(b + start, b + recentTime1.start, n) == 0 { return recentTime1.value }
+                }
+                if let t = ISO8601.parse(bytes: UnsafeBufferPointer(rebasing: buf[start..<end])) {
+                    recentTime1 = recentTime0
+                    recentTime0 = (start, n, t)
+                    return t
+                }
                 let text = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<end]), as: UTF8.self)
                 throw WireError("not an ISO 8601 time: \"\(text)\"", offset: start)
             }
