@@ -33,7 +33,7 @@ actor MetricsObserver {
     }
 
     func run() async {
-        await subscription.deliver(on: executor.eventLoop) { [self] _, e in await self.observe(e) }
+        await subscription.deliverBatches(on: executor.eventLoop) { [self] _, batch in await self.observe(&batch) }
     }
 
     func stop() { subscription.cancel() }
@@ -46,6 +46,10 @@ actor MetricsObserver {
         let d = localNodes.contains(node) ? "out" : "in"
         directions[source] = d
         return d
+    }
+
+    private func observe(_ batch: inout EnvelopeBatch) {
+        while let e = batch.next() { observe(e) }
     }
 
     private func observe(_ e: Envelope) {
