@@ -1,5 +1,7 @@
 import Testing
 @testable import Node
+import Agents
+import Bus
 
 /// The bench commands' options (their figures are for release builds; here only that they
 /// run and refuse bad input).
@@ -15,5 +17,26 @@ import Testing
     ] as [([String], Int32)])
     func exitCodes(argv: [String], code: Int32) async {
         #expect(await CommandRegistry.main(argv) == code)
+    }
+}
+
+/// The bus counters a run reports (the backtest bench prints events and deliveries per bar).
+@Suite struct RunBusCountersTests {
+    @Test func aCycleGatedRunCountsItsEventsAndDeliveries() async throws {
+        var topology = Topology(file: "")
+        topology.market.mode = .backtest
+        var series = SyntheticSeries()
+        series.bars = 400
+        series.intervalSeconds = 60
+        topology.market.data = [Topology.DataFile(file: "synthetic", symbol: series.symbol)]
+        var options = LocalRun.Options(topology: topology)
+        options.writeDefaults = false
+        options.logger = Logger(label: "agora", sink: LogSink(level: .warning))
+        let r = try await LocalRun.execute(options, inputs: MarketInputs(bars: [.synthetic(series)]))
+        // Every bar: the bar, three votes, the execution report and the decision at least.
+        #expect(r.bus.published >= 6 * 400)
+        let delivered = r.bus.subscriptions.reduce(UInt64(0)) { $0 + $1.delivered }
+        #expect(delivered >= r.bus.published)
+        #expect(r.bus.dropped == 0)
     }
 }

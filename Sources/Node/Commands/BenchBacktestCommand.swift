@@ -61,6 +61,9 @@ enum BenchBacktestCommand: AgoraCommand {
         let result = results.min { $0.seconds < $1.seconds }!
         let rate = Double(bars) / result.seconds
         let allRates = results.map { Double(bars) / $0.seconds }
+        // What one bar costs the bus: events published, and deliveries to subscriptions.
+        let eventsPerBar = Double(result.bus.published) / Double(bars)
+        let deliveriesPerBar = Double(result.bus.subscriptions.reduce(UInt64(0)) { $0 + $1.delivered }) / Double(bars)
         if args.flag("json") {
             var j = BenchJSON(bench: "backtest")
             j.w.field("bars", bars)
@@ -71,6 +74,9 @@ enum BenchBacktestCommand: AgoraCommand {
             for r in allRates { j.w.value(r) }
             j.w.endArray()
             j.w.field("trades", result.recorder.trades.count)
+            j.w.field("events_per_bar", eventsPerBar)
+            j.w.field("deliveries_per_bar", deliveriesPerBar)
+            j.w.field("ns_per_bar", result.seconds * 1e9 / Double(bars))
             j.w.field("goal_bars_per_s", 250_000)
             j.w.field("ratio_to_goal", rate / 250_000)
             j.w.field("ratio_to_backtesting_py", rate / 90_000)
@@ -82,6 +88,7 @@ enum BenchBacktestCommand: AgoraCommand {
                Fmt.fixed(rate / 250_000, 2), Fmt.fixed(rate / 90_000, 2)])
         Console.out("Full society, in-memory bus, cycle-gated backtest, \(Fmt.grouped(Double(bars))) synthetic 1-minute bars\n\n")
         Console.out(t.rendered)
+        Console.out("\nper bar: \(Fmt.fixed(result.seconds * 1e6 / Double(bars), 1)) µs, \(Fmt.fixed(eventsPerBar, 1)) events published, \(Fmt.fixed(deliveriesPerBar, 1)) deliveries\n")
         if repeats > 1 {
             Console.out("\nbest of \(repeats) runs; all: \(allRates.map { rateString($0) }.joined(separator: ", ")) bars/s\n")
         }

@@ -116,6 +116,8 @@ enum LocalRun {
         var written: [String]
         var seconds: Double
         var finished: RunFinished?
+        /// The bus's counters at the end of the run (events published, per subscription delivered).
+        var bus: BusStatistics
     }
 
     static func inputs(_ t: Topology) throws -> MarketInputs {
@@ -206,6 +208,7 @@ enum LocalRun {
         }
         await bus.waitUntilIdle()
         let seconds = Double(Monotonic.nanoseconds() - t0) / 1e9
+        let busStats = bus.statistics()
         await observer?.stop()
         await society.shutdown()
         for s in side { await s.value }
@@ -223,7 +226,7 @@ enum LocalRun {
                 throw CommandError("--explain: no cycle \"\(c)\" in this run (cycle ids look like \(first); or use trades, all)")
             }
         }
-        return Result(stats: stats, recorder: rec, summary: summary, written: written, seconds: seconds, finished: finished)
+        return Result(stats: stats, recorder: rec, summary: summary, written: written, seconds: seconds, finished: finished, bus: busStats)
     }
 
     /// The end-of-run summary: the stats table, the last trades, where reports went.
