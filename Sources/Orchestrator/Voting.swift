@@ -96,15 +96,17 @@ public enum Voting {
     }
 
     public static func combine(_ inputs: [VoterInput], weights: [String: Double]) -> (score: Double, contributions: [VoterContribution]) {
+        // Each voter's weight, looked up once.
+        let ws = inputs.map { max(0, weights[$0.agent] ?? 0) }
         var activeWeight = 0.0
-        for i in inputs {
-            if let v = i.vote, v.confidence > 0 { activeWeight += max(0, weights[i.agent] ?? 0) }
+        for (k, i) in inputs.enumerated() {
+            if let v = i.vote, v.confidence > 0 { activeWeight += ws[k] }
         }
         var score = 0.0
         var contributions: [VoterContribution] = []
         contributions.reserveCapacity(inputs.count)
-        for i in inputs {
-            let w = max(0, weights[i.agent] ?? 0)
+        for (k, i) in inputs.enumerated() {
+            let w = ws[k]
             guard let v = i.vote else {
                 contributions.append(VoterContribution(
                     agent: i.agent, action: .hold, score: 0, confidence: 0, weight: w, effectiveWeight: 0,

@@ -44,7 +44,9 @@ public final class MarketFeed {
     private let skipBadRows: Bool
     private var mergeReport = SkipReport(source: "merge")
     /// The last time of each symbol, for the cross-source check.
-    private var lastTime: [String: (Timestamp, String)] = [:]
+    /// Each symbol's last bar: its time, and where it came from (the `file:line` text is
+    /// built only for an error message, not for every bar).
+    private var lastTime: [String: (time: Timestamp, source: String, line: Int)] = [:]
 
     /// - Parameter skipBadRows: skip (and count) a bar that repeats a symbol's time in
     ///   another source, instead of failing.
@@ -97,7 +99,9 @@ public final class MarketFeed {
                 return a.lane < b.lane
             }
             for (r, _) in group {
-                if let (last, place) = lastTime[r.bar.symbol], r.bar.time <= last {
+                if let previous = lastTime[r.bar.symbol], r.bar.time <= previous.time {
+                    let last = previous.time
+                    let place = BarRecord(bar: r.bar, source: previous.source, line: previous.line).location
                     let e = InputError(
                         file: r.source, line: r.line > 0 ? r.line : nil, field: "time",
                         r.bar.time == last
@@ -109,7 +113,7 @@ public final class MarketFeed {
                     }
                     throw e
                 }
-                lastTime[r.bar.symbol] = (r.bar.time, r.location)
+                lastTime[r.bar.symbol] = (r.bar.time, r.source, r.line)
                 queue.append(.bar(r.bar))
             }
         }
