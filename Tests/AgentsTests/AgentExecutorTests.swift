@@ -213,3 +213,43 @@ actor AsyncGate {
         waiters = []
     }
 }
+
+/// An agent whose handler fails on one event: the failure is logged with the event's type,
+/// topic and cycle, and the agent goes on with the next events.
+actor FailingOnce {
+    nonisolated let unownedExecutor: UnownedSerialExecutor
+    var volumes: [Double] = []
+    init(_ e: AgentExecutor) { unownedExecutor = e.asUnownedSerialExecutor() }
+    struct Boom: Error, CustomStringConvertible { var description: String { "boom" } }
+    func handle(_ e: Envelope) throws {
+        let v = e.event(as: Bar.self)!.volume
+        if v == 2 { throw Boom() }
+        volumes.append(v)
+    }
+}
+
+@Suite struct AgentHandlerErrorTests {
+    @Test(arguments: [false, true])
+    func aFailingEventIsLoggedAndTheAgentGoesOn(withMetrics: Bool) async throws {
+        let e = AgentExecutor(name: "test-fail")
+        defer { e.stop() }
+        let bus = InMemoryBus()
+        let sink = LogSink(fd: -1, format: .logfmt, level: .debug, capture: true)
+        let context = AgentContext(bus: bus, executor: e, logger: Logger(label: "t", sink: sink), metrics: withMetrics ? Metrics() : nil)
+        let sub = try await context.subscribe("failing", ["market.bar.*"])
+        let agent = FailingOnce(e)
+        let consumer = Task { await context.consume(sub, agent: "failing") { _, env in try await agent.handle(env) } }
+        let p = Publisher(bus: bus, source: "t/p")
+        for i in 1...3 {
+            try await p.publish(EventLoopBatchTests.bar(i), correlation: "T@\(i)")
+        }
+        sub.cancel()
+        await consumer.value
+        #expect(await agent.volumes == [1, 3])
+        let lines = sink.lines ?? []
+        #expect(lines.count == 1)
+        #expect(lines.first?.contains("failed to handle bar on market.bar.T: boom") == true)
+        #expect(lines.first?.contains("T@2") == true)
+        if withMetrics { #expect(context.metrics?.render().contains("agora_handler_errors_total{agent=\"failing\"} 1") == true) }
+    }
+}

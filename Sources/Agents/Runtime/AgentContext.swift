@@ -43,20 +43,27 @@ public struct AgentContext: Sendable {
     ) async {
         let log = logger.labeled("\(node)/\(agent)")
         let metrics = self.metrics
+        // A closed bus ends the agent quietly; anything else is logged and counted.
+        let failed: EventLoop.ErrorHandler = { e, error in
+            if let error = error as? BusError, error.code == .closed { return }
+            log.error("failed to handle \(e.type) on \(e.topic): \(error)", correlation: e.correlation)
+            metrics?.increment("agora_handler_errors_total", ["agent": agent])
+        }
+        guard let metrics else {
+            // No metrics: the loop calls `handle` itself (one async call per event, not two).
+            await subscription.deliver(on: executor.eventLoop, handle, onError: failed)
+            return
+        }
         await subscription.deliver(on: executor.eventLoop) { loop, e in
-            let start = metrics == nil ? 0 : Monotonic.nanoseconds()
+            let start = Monotonic.nanoseconds()
             do {
                 try await handle(loop, e)
-            } catch let error as BusError where error.code == .closed {
-                return
             } catch {
-                log.error("failed to handle \(e.type) on \(e.topic): \(error)", correlation: e.correlation)
-                metrics?.increment("agora_handler_errors_total", ["agent": agent])
+                failed(e, error)
+                if let error = error as? BusError, error.code == .closed { return }
             }
-            if let metrics {
-                metrics.observe("agora_handler_seconds", ["agent": agent], seconds: Double(Monotonic.nanoseconds() - start) / 1e9)
-                metrics.increment("agora_events_in_total", ["agent": agent, "type": e.type])
-            }
+            metrics.observe("agora_handler_seconds", ["agent": agent], seconds: Double(Monotonic.nanoseconds() - start) / 1e9)
+            metrics.increment("agora_events_in_total", ["agent": agent, "type": e.type])
         }
     }
 }

@@ -22,11 +22,16 @@ public final class EventLoop: Sendable {
     /// Called once per batch: the handler takes the events out of the batch in order. It
     /// is called again with whatever it leaves, so nothing is skipped.
     public typealias BatchHandler = @Sendable (isolated any Actor, inout EnvelopeBatch) async -> Void
+    /// Called once per event; an error it throws goes to the error handler with the event,
+    /// and delivery goes on.
+    public typealias ThrowingHandler = @Sendable (isolated any Actor, Envelope) async throws -> Void
+    public typealias ErrorHandler = @Sendable (Envelope, any Error) -> Void
 
     /// One subscription attached to the loop: what the ready list holds.
     final class Consumer: Sendable {
         enum Kind {
             case each(Handler)
+            case eachThrowing(ThrowingHandler, ErrorHandler)
             case batch(BatchHandler)
         }
         let mailbox: Mailbox
@@ -144,6 +149,10 @@ public final class EventLoop: Sendable {
                     switch c.kind {
                     case .each(let handler):
                         while let e = ring.popFirst() { await handler(isolation, e) }
+                    case .eachThrowing(let handler, let onError):
+                        while let e = ring.popFirst() {
+                            do { try await handler(isolation, e) } catch { onError(e, error) }
+                        }
                     case .batch(let handler):
                         var batch = EnvelopeBatch(ring)
                         while !batch.isEmpty { await handler(isolation, &batch) }
@@ -200,6 +209,12 @@ extension Subscription {
     /// actor on the loop's executor.
     public func deliver(on loop: EventLoop, _ handler: @escaping EventLoop.Handler) async {
         await loop.attach(mailbox, .each(handler))
+    }
+
+    /// The same with a handler that may throw: the error and its event go to `onError`
+    /// (called on the loop), and delivery goes on.
+    public func deliver(on loop: EventLoop, _ handler: @escaping EventLoop.ThrowingHandler, onError: @escaping EventLoop.ErrorHandler) async {
+        await loop.attach(mailbox, .eachThrowing(handler, onError))
     }
 
     /// Delivers this subscription's events in batches (one call per batch, whatever was
