@@ -204,3 +204,29 @@ import Testing
         }
     }
 }
+
+@Suite struct EnumReadingTests {
+    /// Case names are matched as bytes; escapes, other cases and non-strings take the String
+    /// path, which gives the same value or words the same error.
+    @Test(arguments: [
+        ("\"buy\"", Action.buy), ("\"hold\"", .hold), (" \"sell\"", .sell), ("\"b\\u0075y\"", .buy),
+    ])
+    func caseNamesAreRead(_ json: String, _ expected: Action) throws {
+        let v = try JSONReader.withReader(json) { (r: inout JSONReader) throws(WireError) in try r.readEnum(Action.self, "action") }
+        #expect(v == expected)
+    }
+
+    @Test(arguments: [
+        ("\"buyx\"", "invalid value \"buyx\" for \"action\" (at byte 0)"), ("\"bu\"", "invalid value \"bu\" for \"action\" (at byte 0)"),
+        ("\"\"", "invalid value \"\" for \"action\" (at byte 0)"), (" \"BUY\"", "invalid value \"BUY\" for \"action\" (at byte 0)"),
+        ("\"hol\\u0064s\"", "invalid value \"holds\" for \"action\" (at byte 0)"), ("1", "expected a string, found '1' (at byte 0)"),
+    ])
+    func anythingElseIsRefusedWithTheFieldNamed(_ json: String, _ message: String) {
+        do {
+            _ = try JSONReader.withReader(json) { (r: inout JSONReader) throws(WireError) in try r.readEnum(Action.self, "action") }
+            Issue.record("accepted \(json)")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+}

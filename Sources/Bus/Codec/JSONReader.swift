@@ -612,6 +612,33 @@ public struct JSONReader {
         return v
     }
 
+    /// The same for a small enum: the value's bytes are compared with each case's name, with
+    /// no String built (every order, fill and vote carries one or two such fields).
+    public mutating func readEnum<E: RawRepresentable & CaseIterable>(_ type: E.Type, _ field: StaticString) throws(WireError) -> E where E.RawValue == String {
+        let start = pos
+        skipWhitespace()
+        if pos < buf.count, buf[pos] == 0x22 {
+            let (end, _) = scanString(from: pos + 1)
+            if end < buf.count, buf[end] == 0x22 {
+                let n = end - pos - 1
+                let bytes = buf.baseAddress! + pos + 1
+                for c in E.allCases {
+                    var name = c.rawValue
+                    let same = name.withUTF8 { u in u.count == n && (n == 0 || memcmp(u.baseAddress!, bytes, n) == 0) }
+                    if same {
+                        pos = end + 1
+                        return c
+                    }
+                }
+            }
+        }
+        // Not a plain case name (escapes, or no such case): the String path words the error.
+        pos = start
+        let s = try readString()
+        guard let v = E(rawValue: s) else { throw WireError("invalid value \"\(s)\" for \"\(field)\"", offset: start) }
+        return v
+    }
+
     public mutating func readStringArray() throws(WireError) -> [String] {
         var out: [String] = []
         var a = try beginArray()
