@@ -649,7 +649,12 @@ public struct JSONReader {
     public mutating func readArray<T: JSONCodable>(of type: T.Type) throws(WireError) -> [T] {
         var out: [T] = []
         var a = try beginArray()
-        while try nextElement(&a) { out.append(try T(from: &self)) }
+        while try nextElement(&a) {
+            // Room for a few at the first element: the catalogue's arrays (vote components,
+            // a decision's votes, positions) are short, and growing 1 → 2 → 4 allocates thrice.
+            if out.isEmpty { out.reserveCapacity(4) }
+            out.append(try T(from: &self))
+        }
         return out
     }
 
