@@ -239,6 +239,8 @@ struct TimeoutError: Error, CustomStringConvertible {
         let bus = try await t.makeBus()
         let pub = Publisher(bus: bus, source: "test/p")
         await #expect(throws: BusError.self) { try await pub.publish(bar("A", 1), topic: "market..bar") }
+        // A refused event is not counted as published.
+        #expect(bus.statistics().published == 0)
         await #expect(throws: BusError.self) { _ = try await bus.subscribe([String](), options: SubscriptionOptions()) }
         await #expect(throws: BusError.self) { _ = try await bus.subscribe([""], options: SubscriptionOptions()) }
         await bus.shutdown()

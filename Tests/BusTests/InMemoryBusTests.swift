@@ -129,7 +129,12 @@ import Testing
             }
         }
         let pub = Publisher(bus: bus, source: "test/p")
-        for i in 0..<200 { try await pub.publish(bar("X", i), topic: "a.x") }
+        // Quiescence counts a subscription once its consumer has started: make sure both
+        // have (one event through both hops) before the burst, or a slow machine sees an
+        // "idle" bus whose consumers have not begun.
+        try await pub.publish(bar("X", 0), topic: "a.x")
+        try await withTimeout { while handled.load(ordering: .relaxed) < 1 { try? await Task.sleep(for: .milliseconds(1)) } }
+        for i in 1..<200 { try await pub.publish(bar("X", i), topic: "a.x") }
         try await withTimeout { await bus.waitUntilIdle() }
         #expect(handled.load(ordering: .relaxed) == 200)
         await bus.shutdown()

@@ -52,20 +52,21 @@ public final class InMemoryBus: EventBus {
         let targets = try routes.withLock { (r: inout Routes) throws(BusError) -> [Mailbox] in
             if r.closed { throw BusError.closed }
             let topic = e.topic
-            r.published &+= 1
-            for i in 0..<r.recentTopics.count where r.recentTopics[i] == topic { return r.recentTargets[i] }
+            for i in 0..<r.recentTopics.count where r.recentTopics[i] == topic {
+                r.published &+= 1
+                return r.recentTargets[i]
+            }
             if let hit = r.cache[topic] {
                 r.remember(topic, hit)
+                r.published &+= 1
                 return hit
             }
-            if let problem = Topic.validate(topic) {
-                r.published &-= 1
-                throw BusError(.invalidTopic, problem)
-            }
+            if let problem = Topic.validate(topic) { throw BusError(.invalidTopic, problem) }
             let matched = r.mailboxes.filter { $0.matches(topic) }
             if r.cache.count >= InMemoryBus.cacheLimit { r.cache.removeAll(keepingCapacity: true) }
             r.cache[topic] = matched
             r.remember(topic, matched)
+            r.published &+= 1
             return matched
         }
         let bit = e.payload.typeBit
