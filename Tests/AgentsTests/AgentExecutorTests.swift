@@ -186,6 +186,12 @@ final class SeenBatches: @unchecked Sendable {
         let returnedEarly = flags.returned.load(ordering: .sequentiallyConsistent)
         #expect(!returnedEarly, "idle while a handler was still inside its event")
         await gate.open()
+        // Bounded: a quiescence that never comes fails the test instead of hanging it.
+        let until = ContinuousClock.now + .seconds(10)
+        while !flags.returned.load(ordering: .sequentiallyConsistent) && ContinuousClock.now < until { try await Task.sleep(for: .milliseconds(1)) }
+        idle.cancel()
+        let returned = flags.returned.load(ordering: .sequentiallyConsistent)
+        #expect(returned, "never idle after the handler finished")
         #expect(await idle.value == 1)
         sub.cancel()
         await consumer.value

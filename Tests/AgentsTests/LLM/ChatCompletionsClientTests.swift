@@ -242,13 +242,16 @@ import Bus
     }
 
     @Test func aClosedPortIsATransportFailure() async throws {
-        let server = try LoopbackHTTPServer { _, _ in .hangUp }
-        let config = Self.config(server, retries: 1)
-        server.stop()
+        // Held closed for the whole test: a stopped server's port could be handed to another
+        // test's server running in parallel (this test then reached it: seen once in 10 runs).
+        let closed = try LoopbackHTTPServer.ClosedPort()
+        let config = LLMConfig(baseURL: closed.baseURL, model: "test-model", apiKeyEnv: nil, timeoutSeconds: 60,
+                               maxRetries: 1, backoffSeconds: 0.01, maxBackoffSeconds: 0.05)
         let client = try ChatCompletionsClient(config: config)
         guard case .failure(let f) = await client.complete(Self.request) else { Issue.record("expected a failure"); return }
         #expect(f.kind == .transport)
         #expect(client.statistics.attemptFailures == [.transport: 2])
+        withExtendedLifetime(closed) {}
     }
 
     @Test func aMissingKeySendsNothing() async throws {

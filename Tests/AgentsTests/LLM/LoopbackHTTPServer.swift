@@ -79,6 +79,37 @@ final class LoopbackHTTPServer: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// A loopback port that refuses connections for as long as the value lives: bound but
+    /// not listening, so no other test's server can be given it meanwhile (a stopped
+    /// server's port can be, when tests run in parallel).
+    final class ClosedPort: @unchecked Sendable {
+        let port: UInt16
+        private let fd: Int32
+        init() throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw POSIXError(.EIO) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = 0
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                close(fd)
+                throw POSIXError(.EADDRINUSE)
+            }
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+            }
+            port = UInt16(bigEndian: addr.sin_port)
+            self.fd = fd
+        }
+        deinit { close(fd) }
+        var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+    }
+
     var baseURL: String { "http://127.0.0.1:\(port)/v1" }
     var requests: [Request] { state.withLock { $0.requests } }
     var maxConcurrent: Int { state.withLock { $0.maxActive } }
