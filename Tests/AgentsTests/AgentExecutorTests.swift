@@ -107,25 +107,42 @@ final class SeenBatches: @unchecked Sendable {
         Bar(symbol: "T", time: Timestamp(seconds: Int64(i)), open: 1, high: 1, low: 1, close: 1, volume: Double(i))
     }
 
+    /// An executor, a bus, a subscription to `market.bar.*` on it, and `queued` bars
+    /// (volumes 1…queued) already waiting in the subscription's queue.
+    struct Fixture {
+        let executor = AgentExecutor(name: "test-batch")
+        let bus = InMemoryBus()
+        let sub: Subscription
+        let publisher: Publisher
+
+        init(queued: Int) async throws {
+            sub = try await bus.subscribe(["market.bar.*"], options: SubscriptionOptions(name: "b", endsOnTaskCancellation: false))
+            publisher = Publisher(bus: bus, source: "t/p")
+            try await publish(1...queued)
+        }
+
+        func publish(_ volumes: ClosedRange<Int>) async throws {
+            for i in volumes { try await publisher.publish(EventLoopBatchTests.bar(i)) }
+        }
+    }
+
     /// Events queued before the loop attaches arrive as one batch, in order, and later
     /// ones too; the subscription's counters agree.
     @Test func batchesKeepOrderAndLoseNothing() async throws {
-        let e = AgentExecutor(name: "test-batch")
-        defer { e.stop() }
-        let bus = InMemoryBus()
-        let sub = try await bus.subscribe(["market.bar.*"], options: SubscriptionOptions(name: "b", endsOnTaskCancellation: false))
-        let p = Publisher(bus: bus, source: "t/p")
-        for i in 1...100 { try await p.publish(Self.bar(i)) }
+        let f = try await Fixture(queued: 100)
+        defer { f.executor.stop() }
         let seen = SeenBatches()
+        let sub = f.sub
         let consumer = Task {
-            await sub.deliverBatches(on: e.eventLoop) { _, batch in
+            await sub.deliverBatches(on: f.executor.eventLoop) { _, batch in
                 seen.calls += 1
                 seen.largest = max(seen.largest, batch.count)
                 while let env = batch.next() { seen.volumes.append(env.event(as: Bar.self)!.volume) }
             }
         }
-        await bus.waitUntilIdle()
-        for i in 101...250 { try await p.publish(Self.bar(i)) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while sub.stats.delivered < 100 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        try await f.publish(101...250)
         sub.cancel()
         await consumer.value
         #expect(seen.volumes == (1...250).map(Double.init))
@@ -137,15 +154,12 @@ final class SeenBatches: @unchecked Sendable {
 
     /// A handler that takes only part of a batch is called again with the rest.
     @Test func whatAHandlerLeavesIsHandedToItAgain() async throws {
-        let e = AgentExecutor(name: "test-partial")
-        defer { e.stop() }
-        let bus = InMemoryBus()
-        let sub = try await bus.subscribe(["market.bar.*"], options: SubscriptionOptions(name: "b", endsOnTaskCancellation: false))
-        let p = Publisher(bus: bus, source: "t/p")
-        for i in 1...10 { try await p.publish(Self.bar(i)) }
+        let f = try await Fixture(queued: 10)
+        defer { f.executor.stop() }
         let seen = SeenBatches()
+        let sub = f.sub
         let consumer = Task {
-            await sub.deliverBatches(on: e.eventLoop) { _, batch in
+            await sub.deliverBatches(on: f.executor.eventLoop) { _, batch in
                 seen.calls += 1
                 if let env = batch.next() { seen.volumes.append(env.event(as: Bar.self)!.volume) }
             }

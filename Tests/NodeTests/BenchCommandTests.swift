@@ -23,16 +23,7 @@ import Bus
 /// The bus counters a run reports (the backtest bench prints events and deliveries per bar).
 @Suite struct RunBusCountersTests {
     @Test func aCycleGatedRunCountsItsEventsAndDeliveries() async throws {
-        var topology = Topology(file: "")
-        topology.market.mode = .backtest
-        var series = SyntheticSeries()
-        series.bars = 400
-        series.intervalSeconds = 60
-        topology.market.data = [Topology.DataFile(file: "synthetic", symbol: series.symbol)]
-        var options = LocalRun.Options(topology: topology)
-        options.writeDefaults = false
-        options.logger = Logger(label: "agora", sink: LogSink(level: .warning))
-        let r = try await LocalRun.execute(options, inputs: MarketInputs(bars: [.synthetic(series)]))
+        let r = try await BenchBacktestCommand.execute(Topology(file: ""), bars: 400, seed: 1)
         // Every bar: the bar, three votes, the execution report and the decision at least.
         #expect(r.bus.published >= 6 * 400)
         let delivered = r.bus.subscriptions.reduce(UInt64(0)) { $0 + $1.delivered }

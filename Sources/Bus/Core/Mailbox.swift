@@ -72,6 +72,14 @@ final class Mailbox: Sendable {
         /// that loop's ready list.
         var attached: EventLoop.Consumer?
         var scheduled = false
+
+        /// The loop's consumer to put on its ready list, when attached and not there yet
+        /// (marked as scheduled here; the caller calls `loop.schedule`).
+        mutating func claimSchedule() -> EventLoop.Consumer? {
+            guard let a = attached, !scheduled else { return nil }
+            scheduled = true
+            return a
+        }
         var accepted: UInt64 = 0
         var delivered: UInt64 = 0
         var dropped: UInt64 = 0
@@ -147,10 +155,7 @@ final class Mailbox: Sendable {
             s.accepted &+= 1
             if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
             markBusy(&s)
-            if let a = s.attached, !s.scheduled {
-                s.scheduled = true
-                schedule = a
-            }
+            schedule = s.claimSchedule()
             let c = s.consumer
             s.consumer = nil
             return (.accepted, c)
@@ -178,10 +183,7 @@ final class Mailbox: Sendable {
                         s.accepted &+= 1
                         if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
                         markBusy(&s)
-                        if let a = s.attached, !s.scheduled {
-                            s.scheduled = true
-                            a.loop.schedule(a)
-                        }
+                        if let a = s.claimSchedule() { a.loop.schedule(a) }
                         let w = s.consumer
                         s.consumer = nil
                         return (.some(nil), w)
@@ -245,10 +247,7 @@ final class Mailbox: Sendable {
                 if !batch.isEmpty { s.parkedProducer = parker }
                 guard appended else { return (true, nil) }
                 markBusy(&s)
-                if let a = s.attached, !s.scheduled {
-                    s.scheduled = true
-                    schedule = a
-                }
+                schedule = s.claimSchedule()
                 let c = s.consumer
                 s.consumer = nil
                 return (true, c)
@@ -363,10 +362,7 @@ final class Mailbox: Sendable {
     func finish() {
         let (blocked, wake) = state.withLock { s -> ([Blocked], UnsafeContinuation<Void, Never>?) in
             s.finished = true
-            if let a = s.attached, !s.scheduled {
-                s.scheduled = true
-                a.loop.schedule(a)
-            }
+            if let a = s.claimSchedule() { a.loop.schedule(a) }
             let b = s.blocked
             s.blocked = []
             s.parkedProducer?.unpark()
@@ -387,10 +383,7 @@ final class Mailbox: Sendable {
         let (was, blocked, wake) = state.withLock { s -> (Bool, [Blocked], UnsafeContinuation<Void, Never>?) in
             if s.cancelled { return (false, [], nil) }
             s.cancelled = true
-            if let a = s.attached, !s.scheduled {
-                s.scheduled = true
-                a.loop.schedule(a)
-            }
+            if let a = s.claimSchedule() { a.loop.schedule(a) }
             let b = s.blocked
             s.blocked = []
             s.parkedProducer?.unpark()

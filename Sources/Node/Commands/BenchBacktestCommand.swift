@@ -18,13 +18,29 @@ enum BenchBacktestCommand: AgoraCommand {
             90k bars/s on this kind of machine.
             """)
 
+    /// One cycle-gated run of `topology`'s agents on the bench's synthetic series (1-minute
+    /// bars, 30 % volatility), writing nothing and logging warnings only.
+    static func execute(_ topology: Topology, bars: Int, seed: UInt64) async throws -> LocalRun.Result {
+        var topology = topology
+        topology.market.mode = .backtest
+        var series = SyntheticSeries()
+        series.bars = bars
+        series.seed = seed
+        series.intervalSeconds = 60
+        series.volatility = 0.3
+        topology.market.data = [Topology.DataFile(file: "synthetic", symbol: series.symbol)]
+        var options = LocalRun.Options(topology: topology)
+        options.writeDefaults = false
+        options.logger = Logger(label: "agora", sink: LogSink(level: .warning))
+        return try await LocalRun.execute(options, inputs: MarketInputs(bars: [.synthetic(series)]))
+    }
+
     static func run(_ args: Arguments) async throws -> Int32 {
         warnIfDebug()
         let bars = try args.int("bars", default: 200_000, range: 100...100_000_000)
         let seed = try args.int("seed", default: 1, range: 0...Int.max)
         let repeats = try args.int("repeat", default: 1, range: 1...100)
         var topology = try args.string("config").map { try RunFlags.loadTopology($0, flag: "--config") } ?? Topology(file: "")
-        topology.market.mode = .backtest
         var agents = AgentKind.allCases
         if let list = args.string("agents") {
             agents = []
@@ -42,18 +58,9 @@ enum BenchBacktestCommand: AgoraCommand {
         for (k, _) in topology.voting.weights where !topology.placed.contains(AgentKind(rawValue: k) ?? .journal) {
             topology.voting.weights[k] = nil
         }
-        var series = SyntheticSeries()
-        series.bars = bars
-        series.seed = UInt64(seed)
-        series.intervalSeconds = 60
-        series.volatility = 0.3
-        topology.market.data = [Topology.DataFile(file: "synthetic", symbol: series.symbol)]
-        var options = LocalRun.Options(topology: topology)
-        options.writeDefaults = false
-        options.logger = Logger(label: "agora", sink: LogSink(level: .warning))
         var results: [LocalRun.Result] = []
         for _ in 0..<repeats {
-            results.append(try await LocalRun.execute(options, inputs: MarketInputs(bars: [.synthetic(series)])))
+            results.append(try await execute(topology, bars: bars, seed: UInt64(seed)))
         }
         // Every run must trade alike (the backtest is deterministic); the best time counts.
         let trades = Set(results.map { $0.recorder.trades.count })

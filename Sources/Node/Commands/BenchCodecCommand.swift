@@ -26,7 +26,6 @@ enum BenchCodecCommand: AgoraCommand {
             let weight = switch e.payload.eventType! {
             case .bar: 4
             case .vote: 3
-            case .decision, .executionReport, .portfolioSnapshot: 1
             default: 1
             }
             for _ in 0..<weight { mix.append(e) }

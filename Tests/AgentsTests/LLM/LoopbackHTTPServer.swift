@@ -45,26 +45,12 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     init(maxConnections: Int = 200, lifetime: Double = 60, handler: @escaping @Sendable (Request, Int) -> Reply) throws {
         self.handler = handler
         self.maxConnections = maxConnections
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EIO) }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 64) == 0 else {
+        let (fd, port) = try LoopbackHTTPServer.bindLoopback(reuseAddress: true)
+        guard listen(fd, 64) == 0 else {
             close(fd)
             throw POSIXError(.EADDRINUSE)
         }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        port = UInt16(bigEndian: addr.sin_port)
+        self.port = port
         listener = fd
         let t = Thread { [self] in acceptLoop() }
         t.name = "loopback-http"
@@ -86,31 +72,40 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         let port: UInt16
         private let fd: Int32
         init() throws {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw POSIXError(.EIO) }
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = 0
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let bound = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard bound == 0 else {
-                close(fd)
-                throw POSIXError(.EADDRINUSE)
-            }
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-            }
-            port = UInt16(bigEndian: addr.sin_port)
-            self.fd = fd
+            (fd, port) = try LoopbackHTTPServer.bindLoopback(reuseAddress: false)
         }
         deinit { close(fd) }
-        var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+        var baseURL: String { LoopbackHTTPServer.baseURL(port: port) }
     }
 
-    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+    /// A TCP socket bound to a free port on 127.0.0.1 (not listening yet), and that port.
+    static func bindLoopback(reuseAddress: Bool) throws -> (fd: Int32, port: UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        if reuseAddress {
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return (fd, UInt16(bigEndian: addr.sin_port))
+    }
+
+    static func baseURL(port: UInt16) -> String { "http://127.0.0.1:\(port)/v1" }
+    var baseURL: String { LoopbackHTTPServer.baseURL(port: port) }
     var requests: [Request] { state.withLock { $0.requests } }
     var maxConcurrent: Int { state.withLock { $0.maxActive } }
     private var isStopped: Bool { state.withLock { $0.stopped } }
