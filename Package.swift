@@ -31,9 +31,11 @@ let package = Package(
             dependencies: ["Bus", "Agents", "Orchestrator"],
             swiftSettings: strict
         ),
-        .testTarget(name: "BusTests", dependencies: ["Bus"], swiftSettings: strict),
-        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Bus"], swiftSettings: strict),
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "Agents", "Bus"], swiftSettings: strict),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "Orchestrator", "Agents", "Bus"], swiftSettings: strict),
+        // How tests wait (timeouts, polling, blocking work off the pool): one place to get right.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "BusTests", dependencies: ["Bus", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Bus", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "Agents", "Bus", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Orchestrator", "Agents", "Bus", "TestSupport"], swiftSettings: strict),
     ]
 )

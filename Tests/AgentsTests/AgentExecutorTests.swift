@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import TestSupport
 @testable import Agents
 import Bus
 
@@ -84,8 +85,7 @@ final class Seen: @unchecked Sendable {
         try await Publisher(bus: bus, source: "t/in").publish(Bar(symbol: "IN", time: Timestamp(seconds: 1), open: 1, high: 1, low: 1, close: 1, volume: 1))
         // Until the echoes are through (the consumers attach asynchronously, so quiescence
         // is no proof here), with a deadline that a deadlock would hit.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while out.stats.delivered < 20 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        _ = await eventually { out.stats.delivered >= 20 }
         trigger.cancel()
         out.cancel()
         await a.value
@@ -140,8 +140,7 @@ final class SeenBatches: @unchecked Sendable {
                 while let env = batch.next() { seen.volumes.append(env.event(as: Bar.self)!.volume) }
             }
         }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while sub.stats.delivered < 100 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        _ = await eventually { sub.stats.delivered >= 100 }
         try await f.publish(101...250)
         sub.cancel()
         await consumer.value
@@ -189,8 +188,7 @@ final class SeenBatches: @unchecked Sendable {
             }
         }
         try await Publisher(bus: bus, source: "t/p").publish(EventLoopBatchTests.bar(1))
-        let deadline = ContinuousClock.now + .seconds(10)
-        while flags.entered.load(ordering: .sequentiallyConsistent) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        _ = await eventually { flags.entered.load(ordering: .sequentiallyConsistent) > 0 }
         let idle = Task {
             await bus.waitUntilIdle()
             flags.returned.store(true, ordering: .sequentiallyConsistent)
@@ -201,8 +199,7 @@ final class SeenBatches: @unchecked Sendable {
         #expect(!returnedEarly, "idle while a handler was still inside its event")
         await gate.open()
         // Bounded: a quiescence that never comes fails the test instead of hanging it.
-        let until = ContinuousClock.now + .seconds(10)
-        while !flags.returned.load(ordering: .sequentiallyConsistent) && ContinuousClock.now < until { try await Task.sleep(for: .milliseconds(1)) }
+        _ = await eventually { flags.returned.load(ordering: .sequentiallyConsistent) }
         idle.cancel()
         let returned = flags.returned.load(ordering: .sequentiallyConsistent)
         #expect(returned, "never idle after the handler finished")

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import TestSupport
 @testable import Bus
 
 /// The transports under test: every test in `BusContractTests` runs unchanged against both.
@@ -31,28 +32,6 @@ func collect(_ sub: Subscription, _ count: Int) async -> [Envelope] {
         if out.count == count { break }
     }
     return out
-}
-
-/// Fails the test instead of hanging when something never arrives.
-func withTimeout<T: Sendable>(_ seconds: Double = 10, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            return nil
-        }
-        guard let first = try await group.next(), let value = first else {
-            group.cancelAll()
-            throw TimeoutError(seconds: seconds)
-        }
-        group.cancelAll()
-        return value
-    }
-}
-
-struct TimeoutError: Error, CustomStringConvertible {
-    let seconds: Double
-    var description: String { "timed out after \(seconds) s" }
 }
 
 @Suite struct BusContractTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import Bus
 
 /// `Mailbox.offerBatch`: how a network transport's reader thread hands events over.

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import Bus
 
 /// Behaviour specific to the Redis transport, against real `redis-server`s: malformed

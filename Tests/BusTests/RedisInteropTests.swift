@@ -2,6 +2,7 @@ import CHiredis
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import Bus
 
 /// Other clients on the same Redis: `redis-cli` publishes events Agora consumes as typed

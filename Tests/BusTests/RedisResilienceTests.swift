@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import Bus
 
 /// The Redis transport when the server misbehaves: killed connections, restarts,
@@ -182,7 +183,9 @@ import Testing
         try await Publisher(bus: bus, source: "s/p").publish(bar("X", 1), topic: "x.y")
         let start = ContinuousClock.now
         await bus.shutdown()
-        #expect(ContinuousClock.now - start < .seconds(3))
+        // Gives up after its timeout (0.3 s) instead of waiting for Redis to come back (the
+        // bound is generous: a loaded machine can starve the test for seconds).
+        #expect(ContinuousClock.now - start < .seconds(15))
         #expect(bus.redisStatistics().abandoned == 1)
         #expect(log.matching("shutdown: 1 event could not be sent to \(config.url) and were dropped").count == 1)
         #expect(await collect(sub, .max).isEmpty)

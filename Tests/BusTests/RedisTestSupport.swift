@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 @testable import Bus
 #if canImport(Glibc)
 import Glibc
@@ -170,7 +171,7 @@ final class RedisTestServer: @unchecked Sendable {
             "--daemonize", "no",
         ] + arguments)
         lock.withLock { wrapper = p }
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if !p.isRunning {
                 let log = (try? String(contentsOf: directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
@@ -183,7 +184,7 @@ final class RedisTestServer: @unchecked Sendable {
             usleep(20_000)
         }
         stop()
-        throw RedisTestSetupError(description: "redis-server on port \(port) did not answer within 10 s")
+        throw RedisTestSetupError(description: "redis-server on port \(port) did not answer within 30 s")
     }
 
     /// The server's pid once it answers.
@@ -267,18 +268,6 @@ final class RawRedis: @unchecked Sendable {
     }
 }
 
-/// Runs blocking work (processes, sockets, sleeps) on a thread of its own: blocking the
-/// 2-thread cooperative pool would stall every other test running in parallel.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
-        let t = Thread {
-            do { c.resume(returning: try body()) } catch { c.resume(throwing: error) }
-        }
-        t.stackSize = 4 << 20
-        t.start()
-    }
-}
-
 extension RedisTestServer {
     /// Starts a server without blocking the cooperative pool.
     static func start(arguments: [String] = [], password: String? = nil) async throws -> RedisTestServer {
@@ -288,16 +277,6 @@ extension RedisTestServer {
     func stopped() async throws { try await offPool { self.stop() } }
     func relaunched() async throws { try await offPool { try self.launch() } }
     func command(_ args: [String]) async throws -> String { try await offPool { try self.cli(args) } }
-}
-
-/// Polls `condition` until it holds (or fails the test after `seconds`).
-func eventually(_ what: String, within seconds: Double = 10, _ condition: @Sendable () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    throw RedisTestSetupError(description: "timed out after \(seconds) s waiting for: \(what)")
 }
 
 /// A child process started with `posix_spawn`, with an empty signal mask and default signal

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Node
 import Bus
 #if canImport(Glibc)
@@ -30,7 +31,7 @@ import Glibc
             procs.append(try AgoraProcess(name, ["node", name, "--topology", topo, "--outputs", dir + "/dist", "--heartbeat", "0.2", "--log-level", "notice"], dir: dir))
         }
         for p in procs {
-            let status = await p.wait(timeout: 150)
+            let status = await p.wait(timeout: patience)
             #expect(status == 0, "node \(p.name) exited \(status.map(String.init) ?? "(still running)"): \(p.stderr.suffix(2000))")
         }
         #expect(await CommandRegistry.main(["run", "--topology", topo, "--outputs", dir + "/local", "--log-level", "warning"]) == 0)
@@ -51,7 +52,7 @@ import Glibc
         let dir = scratchDirectory("kill")
         let data = dir + "/bars.csv"
         let synth = try AgoraProcess("synth", ["data", "synth", "--bars", "20000", "--seed", "7"], dir: dir)
-        #expect(await synth.wait(timeout: 60) == 0)
+        #expect(await synth.wait(timeout: patience) == 0)
         try FileManager.default.copyItem(atPath: synth.stdoutPath, toPath: data)
         let topo = dir + "/topology.json"
         let nodes: [(String, [String])] = [
@@ -71,24 +72,24 @@ import Glibc
         }
         let core = procs["core"]!
         let decisions = { readLog(dir + "/core.jsonl").compactMap { $0.event(as: Decision.self) } }
-        #expect(await eventually(timeout: 60) { decisions().count >= 100 }, "no decisions: \(core.stderr.suffix(1500))")
+        #expect(await eventually { decisions().count >= 100 }, "no decisions: \(core.stderr.suffix(1500))")
 
         procs["news"]!.signal(SIGKILL)
         let killedAt = Date()
-        #expect(await eventually(timeout: 10) { core.stderr.contains("node news is down") }, "core never reported news down: \(core.stderr.suffix(1500))")
+        #expect(await eventually { core.stderr.contains("node news is down") }, "core never reported news down: \(core.stderr.suffix(1500))")
         let line = core.stderr.split(separator: "\n").first { $0.contains("node news is down") }.map(String.init) ?? ""
         let reported = try JSONValue(parsing: line)["time"]?.stringValue.flatMap { try? ISO8601.parse($0) }
         let delay = reported.map { Double($0.nanoseconds) / 1e9 - killedAt.timeIntervalSince1970 } ?? .infinity
         // Within 3 heartbeats of the kill, plus scheduling slack on a loaded CI machine.
         #expect(delay <= 3 * interval + 0.5, "reported down \(delay) s after the kill")
 
-        #expect(await eventually(timeout: 20) { decisions().suffix(20).allSatisfy { $0.missing == ["sentiment"] } && decisions().count > 150 },
+        #expect(await eventually { decisions().suffix(20).allSatisfy { $0.missing == ["sentiment"] } && decisions().count > 150 },
                 "decisions after the kill do not record the missing sentiment votes")
 
         procs["feed"]!.signal(SIGTERM)
         for name in ["feed", "signals", "core"] {
             let p = procs[name]!
-            let status = await p.wait(timeout: 60)
+            let status = await p.wait(timeout: patience)
             #expect(status == 0, "\(name) exited \(status.map(String.init) ?? "(still running)"): \(p.stderr.suffix(1500))")
         }
 
@@ -125,7 +126,7 @@ import Glibc
         let json = try AgoraProcess("tap-json", ["tap", "--bus", url, "--prefix", prefix, "market.*", "--type", "bar", "--symbol", "AAPL", "--format", "json", "--count", "2"], dir: dir)
         let line = try AgoraProcess("tap-line", ["tap", "--bus", url, "--prefix", prefix, "--count", "3"], dir: dir)
         defer { json.stop(); line.stop() }
-        #expect(await eventually(timeout: 20) { json.stderr.contains("Ctrl-C") && line.stderr.contains("Ctrl-C") })
+        #expect(await eventually { json.stderr.contains("Ctrl-C") && line.stderr.contains("Ctrl-C") })
         let bus = try await RedisBus.connect(url: url, prefix: prefix)
         let pub = Publisher(bus: bus, source: "test/feed")
         func bar(_ s: String, _ close: Double) -> Bar {
@@ -137,12 +138,12 @@ import Glibc
         try await pub.publish(bar("AAPL", 191))
         await bus.shutdown()
 
-        #expect(await json.wait(timeout: 20) == 0)
+        #expect(await json.wait(timeout: patience) == 0)
         let events = json.stdout.split(separator: "\n").map { try? EventCodec.decode(String($0)) }
         #expect(events.count == 2)
         #expect(events.compactMap { $0?.event(as: Bar.self)?.close } == [190, 191])
 
-        #expect(await line.wait(timeout: 20) == 0)
+        #expect(await line.wait(timeout: patience) == 0)
         let lines = line.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
         #expect(lines.first?.contains("market.bar.MSFT  test/feed:1  O 400 H 401 L 399 C 400 V 10") == true, "\(lines)")
@@ -154,7 +155,7 @@ import Glibc
         let dir = scratchDirectory("tap-nobus")
         let p = try AgoraProcess("tap", ["tap", "--topology", Self.root + "/topology.json"], dir: dir)
         defer { p.stop() }
-        #expect(await p.wait(timeout: 20) == 64)
+        #expect(await p.wait(timeout: patience) == 64)
         #expect(p.stderr.contains("no Redis URL"))
     }
 }
@@ -175,9 +176,9 @@ import Glibc
         let topo = try Self.pacedTopology(dir)
         let run = try AgoraProcess("run", ["run", "--topology", topo, "--outputs", dir + "/out", "--record", dir + "/events.jsonl"], dir: dir)
         defer { run.stop() }
-        #expect(await eventually(timeout: 20) { readLog(dir + "/events.jsonl").filter { $0.type == "decision" }.count >= 50 })
+        #expect(await eventually { readLog(dir + "/events.jsonl").filter { $0.type == "decision" }.count >= 50 })
         run.signal(SIGINT)
-        #expect(await run.wait(timeout: 20) == 0, "\(run.stderr.suffix(1500))")
+        #expect(await run.wait(timeout: patience) == 0, "\(run.stderr.suffix(1500))")
         #expect(run.stderr.contains("signal 2: stopping"))
         #expect(run.stdout.contains("Wrote: "))
         let log = readLog(dir + "/events.jsonl")
@@ -194,11 +195,11 @@ import Glibc
         let topo = try Self.pacedTopology(dir)
         let run = try AgoraProcess("run", ["run", "--topology", topo, "--outputs", dir + "/out", "--record", dir + "/events.jsonl"], dir: dir)
         defer { run.stop() }
-        #expect(await eventually(timeout: 20) { readLog(dir + "/events.jsonl").count >= 50 })
+        #expect(await eventually { readLog(dir + "/events.jsonl").count >= 50 })
         // Two different signals: two of the same kind sent at once may merge into one.
         run.signal(SIGINT)
         run.signal(SIGTERM)
-        #expect(await run.wait(timeout: 10) == 130)
+        #expect(await run.wait(timeout: patience) == 130)
         #expect(run.stderr.contains("second signal, exiting now"))
     }
 }

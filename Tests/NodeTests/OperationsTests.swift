@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Node
 import Agents
 import Bus
@@ -83,9 +84,13 @@ import Glibc
         let bus = try await RedisBus.connect(url: url, prefix: prefix)
         let sub = try await bus.subscribe(["*"], options: SubscriptionOptions(name: "check", policy: .suspend(capacity: 1 << 20)))
         #expect(await CommandRegistry.main(["replay", dir + "/a.jsonl", "--verbatim", "--bus", url, "--prefix", prefix, "--log-level", "warning"]) == 0)
-        var got: [Envelope] = []
-        var it = sub.makeAsyncIterator()
-        while got.count < recorded.count, let e = await it.next() { got.append(e) }
+        let expected = recorded.count
+        let got = try await withTimeout {
+            var got: [Envelope] = []
+            var it = sub.makeAsyncIterator()
+            while got.count < expected, let e = await it.next() { got.append(e) }
+            return got
+        }
         #expect(got.map(\.id) == recorded.map(\.id))
         #expect(got.map(\.payload) == recorded.map(\.payload))
         #expect(sub.stats.gaps == 0)
@@ -120,7 +125,7 @@ import Glibc
         try await pub.publish(PortfolioSnapshot(time: .epoch, cash: 10, equity: 120, peakEquity: 150, drawdown: 0.2, realizedPnL: 0, unrealizedPnL: 0, fees: 0, sectorExposure: [:]))
         try await pub.publish(OrderDenied(orderId: "o-1", symbol: "X", time: .epoch, by: "risk", reasons: [.init(code: "max_position", message: "too big")]))
         // The observer's consumer may not have started yet: wait for what it records.
-        #expect(await eventually(timeout: 10) { metrics.value("agora_denials_total", ["reason": "max_position"]) == 1 && metrics.value("agora_equity") == 120 })
+        #expect(await eventually { metrics.value("agora_denials_total", ["reason": "max_position"]) == 1 && metrics.value("agora_equity") == 120 })
         metrics.observe("agora_handler_seconds", ["agent": "risk"], seconds: 3e-6)
         let server = try MetricsServer(address: "127.0.0.1:0", render: { NodeMetrics.render(metrics, bus: bus, node: "main") }, health: { (true, "ok") })
         server.start()

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Node
 import Bus
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,14 +53,10 @@ final class AgoraProcess {
     var pid: Int32 { process.processIdentifier }
     func signal(_ sig: Int32) { kill(pid, sig) }
 
-    /// The exit status, or nil if it still runs after `timeout` seconds.
+    /// The exit status, or nil if it still runs after `timeout` seconds (or when the test
+    /// is cancelled by its time limit).
     func wait(timeout: Double) async -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
-            if Date() > deadline { return nil }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return process.terminationStatus
+        await eventually(timeout: timeout) { !process.isRunning } ? process.terminationStatus : nil
     }
 
     func stop() {
@@ -75,16 +72,6 @@ func scratchDirectory(_ tag: String) -> String {
     let dir = NSTemporaryDirectory() + "agora-\(tag)-\(getpid())-\(UUID().uuidString.prefix(6))"
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
-}
-
-/// Polls `condition` every 20 ms for up to `timeout` seconds.
-func eventually(timeout: Double, _ condition: () -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while !condition() {
-        if Date() > deadline { return false }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return true
 }
 
 /// Events of a (possibly still growing) event log; a torn last line is ignored.

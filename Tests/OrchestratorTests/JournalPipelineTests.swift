@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Agents
 import Bus
 @testable import Orchestrator
@@ -21,7 +22,7 @@ import Bus
             Task { await voter.run() }, Task { await orchestrator.run() }, Task { await portfolio.run() },
             Task { await risk.run() }, Task { await execution.run() }, Task { await journal.run() },
         ]
-        try await withTimeout(20) { try await replay(bars([100, 101, 102, 103, 104, 105, 106, 107]), bus: bus, context: context) }
+        try await withTimeout { try await replay(bars([100, 101, 102, 103, 104, 105, 106, 107]), bus: bus, context: context) }
         await bus.shutdown()
         for t in tasks { await t.value }
         executor.stop()

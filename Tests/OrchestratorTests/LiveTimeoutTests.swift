@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Agents
 import Bus
 @testable import Orchestrator
@@ -35,7 +36,7 @@ import Bus
         }
         // The first cycle opens with technical's vote; sentiment's never comes in time.
         try await technical.publish(vote("technical", 1), correlation: key)
-        try await withTimeout(20) {
+        try await withTimeout {
             while await orchestrator.decidedCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
         }
         // The late vote, then a cycle opened by a vote alone: it times out too.
@@ -43,7 +44,7 @@ import Bus
         let t2 = Timestamp(seconds: 1_704_067_260)
         try await sentiment.publish(Vote(agent: "sentiment", symbol: "X", time: t2, action: .hold, score: 0, confidence: 0, reason: "test"),
                                     correlation: Envelope.cycleID(symbol: "X", time: t2))
-        let got = try await withTimeout(20) { await collected.value }
+        let got = try await withTimeout { await collected.value }
         #expect(got.first?.time == t && got.first?.missing == ["sentiment"])
         let second = got.dropFirst().first
         #expect(second?.time == t2, "the late vote must not produce a second decision for the first cycle")

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import Agents
 import Bus
 @testable import Orchestrator
@@ -79,7 +80,7 @@ func bars(_ opens: [Double]) -> [Bar] {
             Task { await voter.run() }, Task { await orchestrator.run() }, Task { await p.run() },
             Task { await risk.run() }, Task { await execution.run() },
         ]
-        try await withTimeout(20) { try await replay(bars(prices), bus: bus, context: context) }
+        try await withTimeout { try await replay(bars(prices), bus: bus, context: context) }
         await bus.shutdown()
         for t in tasks { await t.value }
         executor.stop()
@@ -148,21 +149,5 @@ func bars(_ opens: [Double]) -> [Bar] {
         // Same events with the same ids, times and causes; only votes race each other.
         let key = { (e: Envelope) in "\(e.id) \(e.topic) \(e.correlation ?? "") \(e.causation?.description ?? "")" }
         #expect(Set(ea.map(key)) == Set(eb.map(key)))
-    }
-}
-
-func withTimeout<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            return nil
-        }
-        guard let first = try await group.next(), let value = first else {
-            group.cancelAll()
-            throw CancellationError()
-        }
-        group.cancelAll()
-        return value
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Agents
 import Bus
 
@@ -37,7 +38,7 @@ import Bus
         // The portfolio's last word, after it closed what was open at the end: the final report.
         let finishedID = try await portfolio.publish(RunFinished(time: endTime, trades: 4, equity: 100_065, by: "portfolio"))
 
-        let got = try await journalTimeout {
+        let got = try await withTimeout {
             var out: [Delivery<JournalReport>] = []
             for await d in reports {
                 out.append(d)
@@ -88,7 +89,7 @@ import Bus
         let portfolio = Publisher(bus: bus, source: "main/portfolio")
         for i in 1...5 { try await portfolio.publish(Self.closed(i, pnl: 10)) }
         try await Publisher(bus: bus, source: "cli/agora").publish(JournalRequest(time: .epoch, requestedBy: "test"))
-        let first = try await journalTimeout { () -> Delivery<JournalReport>? in
+        let first = try await withTimeout { () -> Delivery<JournalReport>? in
             for await d in reports { return d }
             return nil
         }

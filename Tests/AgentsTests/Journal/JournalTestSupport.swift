@@ -34,22 +34,3 @@ func journalWriteFile(_ name: String, _ text: String) -> String {
     try! text.write(toFile: p, atomically: true, encoding: .utf8)
     return p
 }
-
-/// Fails the test instead of hanging when something never arrives.
-func journalTimeout<T: Sendable>(_ seconds: Double = 10, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            return nil
-        }
-        guard let first = try await group.next(), let value = first else {
-            group.cancelAll()
-            throw JournalTimeout()
-        }
-        group.cancelAll()
-        return value
-    }
-}
-
-struct JournalTimeout: Error {}

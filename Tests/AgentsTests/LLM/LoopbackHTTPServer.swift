@@ -213,6 +213,20 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         return nil
     }
 
+    /// Holds answers back until the test opens it: an answer that is "late" stays late
+    /// however slowly a loaded machine runs the test (a fixed delay is a race with the clock).
+    /// A closed gate gives up after `limit` seconds so a failed test leaves no thread behind.
+    final class Gate: Sendable {
+        private let semaphore = DispatchSemaphore(value: 0)
+        private let limit: Double
+        init(limit: Double = 20) { self.limit = limit }
+        func open() { semaphore.signal() }
+        /// Called on the connection's thread, in the handler.
+        func pass() {
+            if semaphore.wait(timeout: .now() + limit) == .success { semaphore.signal() }
+        }
+    }
+
     // MARK: chat-completions answers
 
     /// A chat completion whose assistant message is `content`.

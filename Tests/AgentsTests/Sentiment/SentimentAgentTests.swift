@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Agents
 import Bus
 
@@ -253,16 +254,20 @@ final class SentimentHarness: Sendable {
         ("timeout", "timeout"),
     ])
     func everyFailureFallsBackToTheLexicon(behaviour: String, counted: String) async throws {
+        // "slow" and "timeout" answer only after the vote: late however loaded the machine is.
+        let gate = LoopbackHTTPServer.Gate()
+        defer { gate.open() }
         let server = try LoopbackHTTPServer { _, _ in
             switch behaviour {
-            case "slow": .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":0.9,"reason":"late"}"#), delay: 3)
-            case "timeout": .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":0.9,"reason":"late"}"#), delay: 3)
-            case "http500": .http(status: 500, body: "internal error")
-            case "garbage": .http(status: 200, body: "\u{1}\u{2}garbage{{{")
-            case "outOfRange": .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":3,"reason":"very"}"#))
-            case "notJSON": .http(status: 200, body: LoopbackHTTPServer.completion("Positive!"))
-            case "refusal": .http(status: 200, body: #"{"choices":[{"message":{"content":null,"refusal":"no"},"finish_reason":"stop"}]}"#)
-            default: .hangUp
+            case "slow", "timeout":
+                gate.pass()
+                return .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":0.9,"reason":"late"}"#))
+            case "http500": return .http(status: 500, body: "internal error")
+            case "garbage": return .http(status: 200, body: "\u{1}\u{2}garbage{{{")
+            case "outOfRange": return .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":3,"reason":"very"}"#))
+            case "notJSON": return .http(status: 200, body: LoopbackHTTPServer.completion("Positive!"))
+            case "refusal": return .http(status: 200, body: #"{"choices":[{"message":{"content":null,"refusal":"no"},"finish_reason":"stop"}]}"#)
+            default: return .hangUp
             }
         }
         // "slow": the vote's deadline (0.2 s) passes first; "timeout": the client's own time
@@ -286,8 +291,13 @@ final class SentimentHarness: Sendable {
     }
 
     @Test func aLateScoreIsUsedFromTheNextBarOn() async throws {
+        // The answer is held until the first vote is out: late however loaded the machine is
+        // (a fixed delay was not: the request starts with the news, the deadline with the bar).
+        let gate = LoopbackHTTPServer.Gate()
+        defer { gate.open() }
         let server = try LoopbackHTTPServer { _, _ in
-            .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":-0.8,"reason":"actually bad"}"#), delay: 0.4)
+            gate.pass()
+            return .http(status: 200, body: LoopbackHTTPServer.completion(#"{"score":-0.8,"reason":"actually bad"}"#))
         }
         let llm = try Self.scorer(server)
         let h = try await SentimentHarness(config: SentimentAgentConfig(llmVoteDeadlineSeconds: 0.05), llm: llm)
@@ -295,8 +305,11 @@ final class SentimentHarness: Sendable {
         try await h.bar("AAPL", Self.monday)
         let first = try await h.takeVotes(1)[0].0
         #expect(abs(first.score - Self.lexicon) < 1e-12)
+        gate.open()
         // Wait for the answer to land, then the next bar uses it.
-        while await !h.agent.llmAnswerHasCome(for: Self.headline) { try await Task.sleep(for: .milliseconds(20)) }
+        // Bounded: this loop, unbounded, once hung a whole CI run when the answer had come
+        // in time (and so was never pending).
+        try await eventually("the late answer lands") { await h.agent.llmAnswerHasCome(for: Self.headline) }
         try await h.bar("AAPL", Self.monday + .seconds(3600))
         let second = try await h.takeVotes(1)[0].0
         #expect(second.score == -0.8 && second.action == .sell)
