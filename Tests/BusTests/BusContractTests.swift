@@ -77,6 +77,50 @@ func collect(_ sub: Subscription, _ count: Int) async -> [Envelope] {
         await bus.shutdown()
     }
 
+    /// A batch is published as if one by one: in order, with consecutive sequence numbers
+    /// and one publish time, each run of a topic to its subscribers, types filtered, and
+    /// what comes after the batch after it.
+    @Test(arguments: Transport.allCases)
+    func aBatchIsDeliveredInOrderAsIfOneByOne(_ t: Transport) async throws {
+        let bus = try await t.makeBus()
+        let all = try await bus.subscribe("*")
+        let aapl = try await bus.subscribe("market.bar.AAPL")
+        let votes = try await bus.subscribe(to: Vote.self, "*")
+        let pub = Publisher(bus: bus, source: "test/p", clock: ManualClock(Timestamp(seconds: 7)))
+        try await pub.publish(bar("MSFT", 0))
+        let bars = [bar("AAPL", 1), bar("AAPL", 2), bar("MSFT", 3), bar("AAPL", 4)]
+        let seqs = try await pub.publish(contentsOf: bars, correlation: "c")
+        #expect(seqs == 2..<6)
+        try await pub.publish(contentsOf: [Vote(agent: "risk", symbol: "AAPL", time: .epoch, action: .hold, score: 0, confidence: 0, reason: "calm")])
+        #expect(try await pub.publish(contentsOf: [Bar]()).isEmpty)
+        try await pub.publish(bar("AAPL", 5))
+        let (a, b, v) = try await withTimeout { (await collect(all, 7), await collect(aapl, 4), await collect(votes.raw, 1)) }
+        #expect(a.map(\.seq) == Array(1...7))
+        #expect(a.map(\.topic) == ["market.bar.MSFT", "market.bar.AAPL", "market.bar.AAPL", "market.bar.MSFT", "market.bar.AAPL", "signal.risk.AAPL", "market.bar.AAPL"])
+        #expect(a[1...4].compactMap { $0.event(as: Bar.self) } == bars)
+        #expect(a[1...4].allSatisfy { $0.correlation == "c" && $0.published == Timestamp(seconds: 7) && $0.source == "test/p" })
+        #expect(b.map(\.seq) == [2, 3, 5, 7])
+        #expect(v.map(\.seq) == [6])
+        #expect(bus.statistics().published >= 7)
+        await bus.shutdown()
+    }
+
+    /// An invalid topic anywhere in a batch refuses all of it: nothing is delivered.
+    @Test(arguments: Transport.allCases)
+    func aBatchWithAnInvalidTopicIsRefusedWhole(_ t: Transport) async throws {
+        let bus = try await t.makeBus()
+        let all = try await bus.subscribe("*")
+        let good = Envelope(bar("AAPL", 1), source: "test/p", seq: 1, published: .epoch)
+        var bad = Envelope(bar("AAPL", 2), source: "test/p", seq: 2, published: .epoch)
+        bad.topic = "market..bar"
+        await #expect(throws: BusError.self) { try await bus.publish(contentsOf: [good, bad]) }
+        try await bus.publish(contentsOf: [good])
+        let got = try await withTimeout { await collect(all, 1) }
+        #expect(got.map(\.seq) == [1])
+        await bus.shutdown()
+        #expect(await collect(all, .max).isEmpty, "the refused batch delivered something")
+    }
+
     @Test(arguments: Transport.allCases)
     func typedSubscriptionsSkipOtherTypes(_ t: Transport) async throws {
         let bus = try await t.makeBus()

@@ -56,6 +56,37 @@ import TestSupport
         await bus.shutdown()
     }
 
+    /// A batch keeps each policy's promise: `suspend` waits for room in the middle of the
+    /// batch and loses nothing; the drop policies count exactly what they drop.
+    @Test(arguments: ["suspend", "dropNewest", "dropOldest"])
+    func aBatchLargerThanTheQueueFollowsThePolicy(_ policy: String) async throws {
+        let bus = InMemoryBus()
+        let p: OverflowPolicy = switch policy {
+        case "suspend": .suspend(capacity: 4)
+        case "dropNewest": .dropNewest(capacity: 4)
+        default: .dropOldest(capacity: 4)
+        }
+        let sub = try await bus.subscribe(["market.bar.*"], options: SubscriptionOptions(policy: p))
+        let pub = Publisher(bus: bus, source: "test/p")
+        let batch = (1...10).map { bar("X", $0) }
+        let producer = Task { try await pub.publish(contentsOf: batch) }
+        if policy == "suspend" {
+            try await eventually("the batch's publisher waits for room") { sub.stats.blockedPublishers == 1 }
+            #expect(sub.stats.depth == 4)
+            let got = try await withTimeout { await collect(sub, 10) }
+            #expect(got.map(\.seq) == Array(1...10))
+            #expect(sub.stats.dropped == 0)
+        } else {
+            try await withTimeout { _ = try await producer.value }
+            #expect(sub.stats.dropped == 6 && sub.stats.accepted == (policy == "dropNewest" ? 4 : 10))
+            let got = try await withTimeout { await collect(sub, 4) }
+            #expect(got.map(\.seq) == (policy == "dropNewest" ? [1, 2, 3, 4] : [7, 8, 9, 10]))
+        }
+        try await withTimeout { _ = try await producer.value }
+        #expect(bus.statistics().published == 10)
+        await bus.shutdown()
+    }
+
     @Test func shutdownReleasesBlockedPublishersWithAnError() async throws {
         let bus = InMemoryBus()
         let sub = try await bus.subscribe(["x.*"], options: SubscriptionOptions(policy: .suspend(capacity: 1)))

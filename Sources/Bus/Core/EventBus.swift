@@ -38,6 +38,14 @@ public protocol EventBus: AnyObject, Sendable {
     /// the source, sequence number and times.
     nonisolated(nonsending) func publish(_ envelope: Envelope) async throws(BusError)
 
+    /// Publishes envelopes in order, as if one by one: a subscriber sees them in this
+    /// order, between what the caller published before and after. A topic that is not
+    /// valid refuses the whole batch before any of it is delivered; on any other error,
+    /// the events before the failing one may have been delivered. Transports may do it
+    /// cheaper than one by one (the in-memory bus takes each subscription's lock once per
+    /// run of one topic); the default publishes one by one.
+    nonisolated(nonsending) func publish(contentsOf envelopes: [Envelope]) async throws(BusError)
+
     /// Subscribes to every topic matching any of `patterns`.
     func subscribe(_ patterns: [String], options: SubscriptionOptions) async throws(BusError) -> Subscription
 
@@ -48,6 +56,13 @@ public protocol EventBus: AnyObject, Sendable {
 }
 
 extension EventBus {
+    nonisolated(nonsending) public func publish(contentsOf envelopes: [Envelope]) async throws(BusError) {
+        for e in envelopes {
+            if let problem = Topic.validate(e.topic) { throw BusError(.invalidTopic, problem) }
+        }
+        for e in envelopes { try await publish(e) }
+    }
+
     public func subscribe(
         _ patterns: String..., name: String = "", policy: OverflowPolicy = .default
     ) async throws(BusError) -> Subscription {

@@ -27,6 +27,24 @@ public final class InMemoryBus: EventBus {
             recentNext = 0
         }
 
+        /// The subscriptions whose patterns match `topic` (cached per topic).
+        @inline(__always)
+        mutating func targets(_ topic: String) throws(BusError) -> [Mailbox] {
+            for i in 0..<recentTopics.count where recentTopics[i] == topic {
+                return recentTargets[i]
+            }
+            if let hit = cache[topic] {
+                remember(topic, hit)
+                return hit
+            }
+            if let problem = Topic.validate(topic) { throw BusError(.invalidTopic, problem) }
+            let matched = mailboxes.filter { $0.matches(topic) }
+            if cache.count >= InMemoryBus.cacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[topic] = matched
+            remember(topic, matched)
+            return matched
+        }
+
         mutating func remember(_ topic: String, _ targets: [Mailbox]) {
             if recentTopics.count < Routes.recentCount {
                 recentTopics.append(topic)
@@ -51,23 +69,9 @@ public final class InMemoryBus: EventBus {
     nonisolated(nonsending) public func publish(_ e: Envelope) async throws(BusError) {
         let targets = try routes.withLock { (r: inout Routes) throws(BusError) -> [Mailbox] in
             if r.closed { throw BusError.closed }
-            let topic = e.topic
-            for i in 0..<r.recentTopics.count where r.recentTopics[i] == topic {
-                r.published &+= 1
-                return r.recentTargets[i]
-            }
-            if let hit = r.cache[topic] {
-                r.remember(topic, hit)
-                r.published &+= 1
-                return hit
-            }
-            if let problem = Topic.validate(topic) { throw BusError(.invalidTopic, problem) }
-            let matched = r.mailboxes.filter { $0.matches(topic) }
-            if r.cache.count >= InMemoryBus.cacheLimit { r.cache.removeAll(keepingCapacity: true) }
-            r.cache[topic] = matched
-            r.remember(topic, matched)
+            let t = try r.targets(e.topic)
             r.published &+= 1
-            return matched
+            return t
         }
         let bit = e.payload.typeBit
         for m in targets where m.typeMask & bit != 0 {
@@ -76,6 +80,44 @@ public final class InMemoryBus: EventBus {
             case .closed: throw BusError.closed
             case .full: try await m.offerWaiting(e)
             }
+        }
+    }
+
+    /// Routes each run of one topic once, and hands each subscription the run under one
+    /// lock: per event, no lock, clock or async call of its own.
+    nonisolated(nonsending) public func publish(contentsOf batch: [Envelope]) async throws(BusError) {
+        if batch.isEmpty { return }
+        // Every run's targets first, so that an invalid topic refuses the whole batch.
+        let runs = try routes.withLock { (r: inout Routes) throws(BusError) -> [(end: Int, targets: [Mailbox])] in
+            if r.closed { throw BusError.closed }
+            var runs: [(end: Int, targets: [Mailbox])] = []
+            var i = 0
+            while i < batch.count {
+                let topic = batch[i].topic
+                var j = i + 1
+                while j < batch.count && batch[j].topic == topic { j += 1 }
+                runs.append((j, try r.targets(topic)))
+                i = j
+            }
+            r.published &+= UInt64(batch.count)
+            return runs
+        }
+        var start = 0
+        for run in runs {
+            for m in run.targets {
+                var i = start
+                while i < run.end {
+                    let (next, result) = m.offer(contentsOf: batch, from: i, to: run.end)
+                    switch result {
+                    case .accepted, .dropped, .gone: i = run.end
+                    case .closed: throw BusError.closed
+                    case .full:
+                        try await m.offerWaiting(batch[next])
+                        i = next + 1
+                    }
+                }
+            }
+            start = run.end
         }
     }
 

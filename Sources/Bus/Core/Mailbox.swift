@@ -165,6 +165,58 @@ final class Mailbox: Sendable {
         return result
     }
 
+    /// Offers `batch[start..<end]` (those of this subscription's types) under one lock, in
+    /// order, without waiting. Returns where it stopped: `end` with `.accepted` (or `.gone`,
+    /// `.closed`), or the index of the first event that found the queue full (`.full`: the
+    /// caller waits for room with it, then offers the rest).
+    func offer(contentsOf batch: [Envelope], from start: Int, to end: Int) -> (Int, Offer) {
+        var schedule: EventLoop.Consumer?
+        let (next, result, wake) = state.withLock { s -> (Int, Offer, UnsafeContinuation<Void, Never>?) in
+            if s.cancelled { return (end, .gone, nil) }
+            if s.finished { return (start, .closed, nil) }
+            var i = start
+            var result = Offer.accepted
+            var appended = false
+            let everyType = typeMask == ~0
+            scan: while i < end {
+                if !everyType && typeMask & batch[i].payload.typeBit == 0 {
+                    i += 1
+                    continue
+                }
+                if s.queue.count >= policy.capacity {
+                    switch policy.kind {
+                    case .suspend:
+                        // As in `offer`: a handler of this mailbox's own loop queues beyond.
+                        if let a = s.attached, a.loop.isCurrentHandler { break }
+                        result = .full
+                        break scan
+                    case .dropNewest:
+                        s.dropped &+= 1
+                        i += 1
+                        continue scan
+                    case .dropOldest:
+                        s.queue.removeFirst()
+                        s.dropped &+= 1
+                    }
+                }
+                s.queue.append(batch[i])
+                s.accepted &+= 1
+                appended = true
+                i += 1
+            }
+            if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
+            guard appended else { return (i, result, nil) }
+            markBusy(&s)
+            schedule = s.claimSchedule()
+            let c = s.consumer
+            s.consumer = nil
+            return (i, result, c)
+        }
+        wake?.resume()
+        if let schedule { schedule.loop.schedule(schedule) }
+        return (next, result)
+    }
+
     /// Waits for room, then enqueues (the `suspend` policy). Throws `.closed` if the bus
     /// shuts down, or `.cancelled` if the publishing task is cancelled, while waiting.
     nonisolated(nonsending) func offerWaiting(_ e: Envelope) async throws(BusError) {

@@ -15,12 +15,15 @@ enum BenchBusCommand: AgoraCommand {
             Scenarios: a burst of events to 1 subscriber and to N subscribers (events/s per
             subscriber, end to end), then a steady rate to 1 and to N subscribers (latency).
             Latency is measured from the publish timestamp to the handler, per event.
-            Each scenario runs on four delivery paths: "event loop" (the agents' path: the
+            Each scenario runs on five delivery paths: "event loop" (the agents' path: the
             subscribers are handlers on one node event loop, one call per event, and the
             publisher is an actor on the same executor; bursts only), "event loop, batches"
             (the same with batch handlers, one call per batch, as the run recorder takes
             events; bursts only), "event loop, other thread" (the per-event loop fed from
-            another thread) and "iterator, other thread" (a task per subscription).
+            another thread), "iterator, other thread" (a task per subscription), and
+            "batches both ways, other thread" (batch handlers, and a publisher on another
+            thread that publishes 256 events per call, as a feed or a replay can; bursts
+            only).
             Goals: ≥5M events/s to 1 subscriber, ≥1M/s to each of 6, p99 < 50 µs at 100k/s;
             each is judged on its fastest path, which the output names.
 
@@ -69,7 +72,7 @@ enum BenchBusCommand: AgoraCommand {
         for d in Delivery.allCases {
             rows.append(try await burst(subscribers: 1, events: events, delivery: d))
             rows.append(try await burst(subscribers: fanout, events: events, delivery: d))
-            if d.colocated { continue }
+            if d.burstsOnly { continue }
             rows.append(try await steady(subscribers: 1, events: steadyEvents, rate: rate, delivery: d))
             rows.append(try await steady(subscribers: fanout, events: steadyEvents, rate: rate, delivery: d))
         }
@@ -165,9 +168,19 @@ enum BenchBusCommand: AgoraCommand {
         /// One task per subscription iterating it (`for await e in subscription`), as a tap
         /// does; the publisher is another task.
         case iterator = "iterator, other thread"
+        /// Batch handlers, and the publisher hands over batches too
+        /// (`Publisher.publish(contentsOf:)`, 256 events each) from another thread, as a
+        /// feed or a replay can.
+        case batchesBothWays = "batches both ways, other thread"
 
-        /// The publisher runs on the loop's executor: bursts only.
+        /// The publisher runs on the loop's executor.
         var colocated: Bool { self == .eventLoop || self == .eventLoopBatches }
+        /// Events per `publish(contentsOf:)` call; 0 publishes one by one.
+        var publisherBatch: Int { self == .batchesBothWays ? 256 : 0 }
+        var batchHandlers: Bool { self == .eventLoopBatches || self == .batchesBothWays }
+        /// A co-located publisher cannot pace itself without blocking the loop, and a batch
+        /// publisher has no steady rate per event: bursts only.
+        var burstsOnly: Bool { colocated || publisherBatch > 0 }
     }
 
     /// A publisher that is an actor on the node's executor, like an agent.
@@ -188,7 +201,7 @@ enum BenchBusCommand: AgoraCommand {
     static func measure(scenario: String, subscribers: Int, events: Int, interval: Double?, delivery: Delivery) async throws -> Row {
         switch delivery {
         case .iterator: try await measureIterator(scenario: scenario, subscribers: subscribers, events: events, interval: interval)
-        case .eventLoop, .eventLoopBatches, .eventLoopCrossThread:
+        case .eventLoop, .eventLoopBatches, .eventLoopCrossThread, .batchesBothWays:
             try await measureEventLoop(scenario: scenario, subscribers: subscribers, events: events, interval: interval, delivery: delivery)
         }
     }
@@ -211,9 +224,17 @@ enum BenchBusCommand: AgoraCommand {
         }
     }
 
-    static func publishAll(_ publisher: Publisher, events: Int, interval: Double?) async throws {
+    static func publishAll(_ publisher: Publisher, events: Int, interval: Double?, batch: Int = 0) async throws {
         let bar = sampleBar
-        if let interval {
+        if batch > 0 {
+            precondition(interval == nil, "batches are published in bursts only")
+            let full = [Bar](repeating: bar, count: batch)
+            var left = events
+            while left > 0 {
+                try await publisher.publish(contentsOf: left >= batch ? full : Array(full.prefix(left)))
+                left -= batch
+            }
+        } else if let interval {
             let t0 = Monotonic.nanoseconds()
             for i in 0..<events {
                 let due = t0 + UInt64(Double(i) * interval)
@@ -239,7 +260,7 @@ enum BenchBusCommand: AgoraCommand {
         let start = Monotonic.nanoseconds()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (s, r) in zip(all, recorders) {
-                if delivery == .eventLoopBatches {
+                if delivery.batchHandlers {
                     group.addTask { await s.deliverBatches(on: executor.eventLoop) { _, batch in r.record(&batch) } }
                 } else {
                     group.addTask { await s.deliver(on: executor.eventLoop) { _, e in r.record(e) } }
@@ -249,7 +270,7 @@ enum BenchBusCommand: AgoraCommand {
                 if delivery.colocated {
                     try await LoopPublisher(executor).run(publisher, events: events, interval: interval)
                 } else {
-                    try await publishAll(publisher, events: events, interval: interval)
+                    try await publishAll(publisher, events: events, interval: interval, batch: delivery.publisherBatch)
                 }
                 // Queued events are still delivered; then each delivery ends.
                 for s in all { s.cancel() }
