@@ -129,6 +129,35 @@ final class Mailbox: Sendable {
 
     // MARK: producer side
 
+    /// What the policy does with one more event (under the lock).
+    private enum Admission {
+        case append
+        /// Dropped (`dropNewest`), counted.
+        case drop
+        /// No room, and the policy is `suspend`: the publisher waits.
+        case full
+    }
+
+    /// Makes room for one more event as the policy says: `dropOldest` drops (and counts)
+    /// the oldest, `dropNewest` counts the newcomer as dropped, `suspend` says to wait.
+    @inline(__always) private func admit(_ s: inout State) -> Admission {
+        guard s.queue.count >= policy.capacity else { return .append }
+        switch policy.kind {
+        case .suspend:
+            // A handler on the mailbox's own event loop cannot wait for that loop: its
+            // events are queued beyond the capacity instead.
+            if let a = s.attached, a.loop.isCurrentHandler { return .append }
+            return .full
+        case .dropNewest:
+            s.dropped &+= 1
+            return .drop
+        case .dropOldest:
+            s.queue.removeFirst()
+            s.dropped &+= 1
+            return .append
+        }
+    }
+
     /// Offers an event without waiting.
     @inline(__always)
     func offer(_ e: Envelope) -> Offer {
@@ -136,20 +165,10 @@ final class Mailbox: Sendable {
         let (result, wake) = state.withLock { s -> (Offer, UnsafeContinuation<Void, Never>?) in
             if s.cancelled { return (.gone, nil) }
             if s.finished { return (.closed, nil) }
-            if s.queue.count >= policy.capacity {
-                switch policy.kind {
-                case .suspend:
-                    // A handler on the mailbox's own event loop cannot wait for that loop:
-                    // its events are queued beyond the capacity instead.
-                    if let a = s.attached, a.loop.isCurrentHandler { break }
-                    return (.full, nil)
-                case .dropNewest:
-                    s.dropped &+= 1
-                    return (.dropped, nil)
-                case .dropOldest:
-                    s.queue.removeFirst()
-                    s.dropped &+= 1
-                }
+            switch admit(&s) {
+            case .append: break
+            case .drop: return (.dropped, nil)
+            case .full: return (.full, nil)
             }
             s.queue.append(e)
             s.accepted &+= 1
@@ -183,21 +202,14 @@ final class Mailbox: Sendable {
                     i += 1
                     continue
                 }
-                if s.queue.count >= policy.capacity {
-                    switch policy.kind {
-                    case .suspend:
-                        // As in `offer`: a handler of this mailbox's own loop queues beyond.
-                        if let a = s.attached, a.loop.isCurrentHandler { break }
-                        result = .full
-                        break scan
-                    case .dropNewest:
-                        s.dropped &+= 1
-                        i += 1
-                        continue scan
-                    case .dropOldest:
-                        s.queue.removeFirst()
-                        s.dropped &+= 1
-                    }
+                switch admit(&s) {
+                case .append: break
+                case .drop:
+                    i += 1
+                    continue scan
+                case .full:
+                    result = .full
+                    break scan
                 }
                 s.queue.append(batch[i])
                 s.accepted &+= 1
@@ -280,15 +292,13 @@ final class Mailbox: Sendable {
                     s.accepted &+= UInt64(s.queue.count)
                     appended = true
                 } else {
-                    while let e = batch.popFirst() {
-                        if s.queue.count >= policy.capacity {
-                            if policy.kind == .suspend {
-                                batch.prepend(e)
-                                break
-                            }
-                            s.dropped &+= 1
-                            if policy.kind == .dropNewest { continue }
-                            s.queue.removeFirst()
+                    take: while let e = batch.popFirst() {
+                        switch admit(&s) {
+                        case .append: break
+                        case .drop: continue take
+                        case .full:
+                            batch.prepend(e)
+                            break take
                         }
                         s.queue.append(e)
                         s.accepted &+= 1
