@@ -93,6 +93,38 @@ final class Seen: @unchecked Sendable {
         #expect(seen.volumes == (1...20).map(Double.init))
         #expect(out.stats.maxDepth > 2)
     }
+
+    /// Nor does a handler wait for a full mailbox that nobody consumes yet (its consumer
+    /// might be about to attach to this very loop): it queues beyond the capacity, and the
+    /// consumer that attaches later gets everything in order.
+    @Test func aHandlerDoesNotWaitForAMailboxNobodyConsumesYet() async throws {
+        let e = AgentExecutor(name: "test-unattached")
+        defer { e.stop() }
+        let bus = InMemoryBus()
+        let trigger = try await bus.subscribe(["market.bar.IN"], options: SubscriptionOptions(name: "in", endsOnTaskCancellation: false))
+        let out = try await bus.subscribe(["market.bar.OUT"], options: SubscriptionOptions(name: "out", policy: .suspend(capacity: 2), endsOnTaskCancellation: false))
+        let echo = Publisher(bus: bus, source: "t/echo")
+        let published = Atomic<Int>(0)
+        let a = Task {
+            await trigger.deliver(on: e.eventLoop) { _, _ in
+                for i in 1...5 {
+                    _ = try? await echo.publish(Bar(symbol: "OUT", time: Timestamp(seconds: Int64(i)), open: 1, high: 1, low: 1, close: 1, volume: Double(i)))
+                    published.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        try await Publisher(bus: bus, source: "t/in").publish(Bar(symbol: "IN", time: Timestamp(seconds: 1), open: 1, high: 1, low: 1, close: 1, volume: 1))
+        #expect(await eventually { published.load(ordering: .relaxed) == 5 }, "the handler waited for a mailbox nobody consumes")
+        #expect(out.stats.depth == 5 && out.stats.blockedPublishers == 0)
+        let seen = Seen()
+        let b = Task { await out.deliver(on: e.eventLoop) { _, env in seen.volumes.append(env.event(as: Bar.self)!.volume) } }
+        _ = await eventually { out.stats.delivered >= 5 }
+        trigger.cancel()
+        out.cancel()
+        await a.value
+        await b.value
+        #expect(seen.volumes == [1, 2, 3, 4, 5])
+    }
 }
 
 /// What a batch handler saw, written only on the loop's thread.

@@ -59,7 +59,24 @@ public final class EventLoop: Sendable {
     private let state = Mutex(State())
     private let thread = Mutex<pthread_t?>(nil)
 
-    public init() {}
+    private struct Registered: Sendable {
+        weak var loop: EventLoop?
+    }
+    /// Every live loop, to tell whether the calling thread is inside some loop's handler
+    /// (asked only when a handler would wait for room in a mailbox nobody consumes yet).
+    private static let registry = Mutex<[Registered]>([])
+
+    public init() {
+        EventLoop.registry.withLock { loops in
+            loops.removeAll { $0.loop == nil }
+            loops.append(Registered(loop: self))
+        }
+    }
+
+    /// True when called from a handler of any event loop.
+    static var isInsideAnyHandler: Bool {
+        registry.withLock { loops in loops.contains { $0.loop?.isCurrentHandler == true } }
+    }
 
     /// True while the loop is inside a handler (which may itself be suspended).
     private let delivering = Atomic<Bool>(false)

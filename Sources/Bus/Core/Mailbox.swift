@@ -147,6 +147,9 @@ final class Mailbox: Sendable {
             // A handler on the mailbox's own event loop cannot wait for that loop: its
             // events are queued beyond the capacity instead.
             if let a = s.attached, a.loop.isCurrentHandler { return .append }
+            // Nor can a handler wait for a mailbox nobody consumes yet: it would hold its
+            // whole loop, perhaps the very loop that is about to consume this mailbox.
+            if !s.consumerStarted && EventLoop.isInsideAnyHandler { return .append }
             return .full
         case .dropNewest:
             s.dropped &+= 1
