@@ -128,6 +128,22 @@ import TestSupport
         await bus.shutdown()
     }
 
+    /// A batch far larger than the publish queue: the publisher waits for room in the
+    /// middle (many times) and Redis gets every event, in order, with no gap.
+    @Test func aBatchLargerThanThePublishQueueArrivesWholeAndInOrder() async throws {
+        let bus = try await RedisTestEnvironment.bus("batch") { $0.publishQueueCapacity = 4 }
+        let sub = try await bus.subscribe("market.bar.*")
+        let pub = Publisher(bus: bus, source: "test/p")
+        let batch = (1...300).map { bar($0 % 3 == 0 ? "MSFT" : "AAPL", $0) }
+        let seqs = try await pub.publish(contentsOf: batch)
+        let got = try await withTimeout { await collect(sub, 300) }
+        #expect(got.map(\.seq) == Array(seqs))
+        #expect(got.compactMap { $0.event(as: Bar.self) } == batch)
+        #expect(sub.stats.gaps == 0)
+        #expect(bus.redisStatistics().accepted == 300)
+        await bus.shutdown()
+    }
+
     // MARK: routing
 
     @Test func overlappingPatternsDeliverEachEventOnce() async throws {

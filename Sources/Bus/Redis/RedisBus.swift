@@ -77,6 +77,18 @@ public final class RedisBus: EventBus {
         try await writer.publish(envelope)
     }
 
+    /// Encodes and queues the batch for the writer under one lock (waiting for room when
+    /// the publish queue fills), after checking every topic: an invalid one refuses the
+    /// whole batch.
+    nonisolated(nonsending) public func publish(contentsOf envelopes: [Envelope]) async throws(BusError) {
+        var last: String?
+        for e in envelopes where e.topic != last {
+            if let problem = Topic.validate(e.topic) { throw BusError(.invalidTopic, problem) }
+            last = e.topic
+        }
+        try await writer.publish(contentsOf: envelopes)
+    }
+
     public func subscribe(_ patterns: [String], options: SubscriptionOptions) async throws(BusError) -> Subscription {
         let compiled = try validatePatterns(patterns)
         let mailbox = try state.withLock { (s: inout State) throws(BusError) -> Mailbox in

@@ -103,9 +103,39 @@ final class RedisWriter: @unchecked Sendable {
         }
     }
 
+    /// Publishes a batch in order: events are encoded and queued under one lock until the
+    /// queue is full, then the publisher waits for room and goes on with the rest. On an
+    /// error, the events before the failing one were accepted.
+    nonisolated(nonsending) func publish(contentsOf batch: [Envelope]) async throws(BusError) {
+        var i = 0
+        while i < batch.count {
+            var wakeWriter = false
+            var outcome = Enqueued.queued(wake: false)
+            lock.lock()
+            while i < batch.count {
+                outcome = enqueueLocked(batch[i])
+                guard case .queued(let w) = outcome else { break }
+                wakeWriter = wakeWriter || w
+                i += 1
+            }
+            lock.unlock()
+            if wakeWriter { wake.signal() }
+            switch outcome {
+            case .queued: continue
+            case .failed(let error): throw error
+            case .full: if let error = await waitForRoom() { throw error }
+            }
+        }
+    }
+
     private func enqueue(_ e: Envelope) -> Enqueued {
         lock.lock()
         defer { lock.unlock() }
+        return enqueueLocked(e)
+    }
+
+    /// Encodes and queues one event; the caller holds the lock.
+    private func enqueueLocked(_ e: Envelope) -> Enqueued {
         if closed { return .failed(.closed) }
         if !stats.connected && config.whenDisconnected == .fail {
             return .failed(BusError(.disconnected, "not connected to \(config.url) (\(lastError)); whenDisconnected is \"fail\""))
