@@ -103,16 +103,18 @@ final class RedisWriter: @unchecked Sendable {
         }
     }
 
-    /// Publishes a batch in order: events are encoded and queued under one lock until the
-    /// queue is full, then the publisher waits for room and goes on with the rest. On an
-    /// error, the events before the failing one were accepted.
+    /// Publishes a batch in order: events are encoded and queued under one lock (256 at a
+    /// time at most, so the writer is not kept from the queue for long) until the queue is
+    /// full, then the publisher waits for room and goes on with the rest. On an error, the
+    /// events before the failing one were accepted.
     nonisolated(nonsending) func publish(contentsOf batch: [Envelope]) async throws(BusError) {
         var i = 0
         while i < batch.count {
             var wakeWriter = false
             var outcome = Enqueued.queued(wake: false)
+            let end = min(batch.count, i + 256)
             lock.lock()
-            while i < batch.count {
+            while i < end {
                 outcome = enqueueLocked(batch[i])
                 guard case .queued(let w) = outcome else { break }
                 wakeWriter = wakeWriter || w
