@@ -64,66 +64,80 @@ final class Seen: @unchecked Sendable {
         #expect(sub.stats.delivered == 1000)
     }
 
-    /// A handler cannot wait for its own loop: publishing into a full mailbox of that loop
-    /// queues beyond the capacity instead of deadlocking, and everything arrives.
-    @Test func aHandlerPublishingIntoItsOwnLoopDoesNotDeadlock() async throws {
-        let e = AgentExecutor(name: "test-self")
-        defer { e.stop() }
+    /// A loop whose handler of `market.bar.IN` echoes `count` bars to `market.bar.OUT`, a
+    /// subscription with room for 2 whose consumer (on the same loop) starts when the
+    /// test says.
+    struct EchoFixture {
+        let executor: AgentExecutor
         let bus = InMemoryBus()
-        let trigger = try await bus.subscribe(["market.bar.IN"], options: SubscriptionOptions(name: "in", endsOnTaskCancellation: false))
-        let out = try await bus.subscribe(["market.bar.OUT"], options: SubscriptionOptions(name: "out", policy: .suspend(capacity: 2), endsOnTaskCancellation: false))
-        let echo = Publisher(bus: bus, source: "t/echo")
+        let out: Subscription
+        final class Count: Sendable { let value = Atomic<Int>(0) }
+        /// Echoes published so far.
+        let published = Count()
         let seen = Seen()
-        let a = Task {
-            await trigger.deliver(on: e.eventLoop) { _, _ in
-                for i in 1...20 {
-                    _ = try? await echo.publish(Bar(symbol: "OUT", time: Timestamp(seconds: Int64(i)), open: 1, high: 1, low: 1, close: 1, volume: Double(i)))
+        let echoing: Task<Void, Never>
+        let trigger: Subscription
+
+        init(_ name: String, count: Int) async throws {
+            executor = AgentExecutor(name: name)
+            trigger = try await bus.subscribe(["market.bar.IN"], options: SubscriptionOptions(name: "in", endsOnTaskCancellation: false))
+            out = try await bus.subscribe(["market.bar.OUT"], options: SubscriptionOptions(name: "out", policy: .suspend(capacity: 2), endsOnTaskCancellation: false))
+            let echo = Publisher(bus: bus, source: "t/echo")
+            let (trigger, loop, published) = (trigger, executor.eventLoop, published)
+            echoing = Task {
+                await trigger.deliver(on: loop) { _, _ in
+                    for i in 1...count {
+                        _ = try? await echo.publish(EventLoopBatchTests.bar(i), topic: "market.bar.OUT")
+                        published.value.add(1, ordering: .relaxed)
+                    }
                 }
             }
         }
-        let b = Task { await out.deliver(on: e.eventLoop) { _, env in seen.volumes.append(env.event(as: Bar.self)!.volume) } }
-        try await Publisher(bus: bus, source: "t/in").publish(Bar(symbol: "IN", time: Timestamp(seconds: 1), open: 1, high: 1, low: 1, close: 1, volume: 1))
+
+        /// Starts `out`'s consumer on the loop.
+        func consume() -> Task<Void, Never> {
+            let seen = seen
+            return Task { await out.deliver(on: executor.eventLoop) { _, env in seen.volumes.append(env.event(as: Bar.self)!.volume) } }
+        }
+
+        func fire() async throws {
+            try await Publisher(bus: bus, source: "t/in").publish(EventLoopBatchTests.bar(1), topic: "market.bar.IN")
+        }
+
+        /// Waits (bounded) for `n` deliveries, then ends both subscriptions and their tasks.
+        func finish(after n: Int, _ consumer: Task<Void, Never>) async {
+            _ = await eventually { out.stats.delivered >= UInt64(n) }
+            trigger.cancel()
+            out.cancel()
+            await echoing.value
+            await consumer.value
+            executor.stop()
+        }
+    }
+
+    /// A handler cannot wait for its own loop: publishing into a full mailbox of that loop
+    /// queues beyond the capacity instead of deadlocking, and everything arrives.
+    @Test func aHandlerPublishingIntoItsOwnLoopDoesNotDeadlock() async throws {
+        let f = try await EchoFixture("test-self", count: 20)
+        let consumer = f.consume()
+        try await f.fire()
         // Until the echoes are through (the consumers attach asynchronously, so quiescence
         // is no proof here), with a deadline that a deadlock would hit.
-        _ = await eventually { out.stats.delivered >= 20 }
-        trigger.cancel()
-        out.cancel()
-        await a.value
-        await b.value
-        #expect(seen.volumes == (1...20).map(Double.init))
-        #expect(out.stats.maxDepth > 2)
+        await f.finish(after: 20, consumer)
+        #expect(f.seen.volumes == (1...20).map(Double.init))
+        #expect(f.out.stats.maxDepth > 2)
     }
 
     /// Nor does a handler wait for a full mailbox that nobody consumes yet (its consumer
     /// might be about to attach to this very loop): it queues beyond the capacity, and the
     /// consumer that attaches later gets everything in order.
     @Test func aHandlerDoesNotWaitForAMailboxNobodyConsumesYet() async throws {
-        let e = AgentExecutor(name: "test-unattached")
-        defer { e.stop() }
-        let bus = InMemoryBus()
-        let trigger = try await bus.subscribe(["market.bar.IN"], options: SubscriptionOptions(name: "in", endsOnTaskCancellation: false))
-        let out = try await bus.subscribe(["market.bar.OUT"], options: SubscriptionOptions(name: "out", policy: .suspend(capacity: 2), endsOnTaskCancellation: false))
-        let echo = Publisher(bus: bus, source: "t/echo")
-        let published = Atomic<Int>(0)
-        let a = Task {
-            await trigger.deliver(on: e.eventLoop) { _, _ in
-                for i in 1...5 {
-                    _ = try? await echo.publish(Bar(symbol: "OUT", time: Timestamp(seconds: Int64(i)), open: 1, high: 1, low: 1, close: 1, volume: Double(i)))
-                    published.add(1, ordering: .relaxed)
-                }
-            }
-        }
-        try await Publisher(bus: bus, source: "t/in").publish(Bar(symbol: "IN", time: Timestamp(seconds: 1), open: 1, high: 1, low: 1, close: 1, volume: 1))
-        #expect(await eventually { published.load(ordering: .relaxed) == 5 }, "the handler waited for a mailbox nobody consumes")
-        #expect(out.stats.depth == 5 && out.stats.blockedPublishers == 0)
-        let seen = Seen()
-        let b = Task { await out.deliver(on: e.eventLoop) { _, env in seen.volumes.append(env.event(as: Bar.self)!.volume) } }
-        _ = await eventually { out.stats.delivered >= 5 }
-        trigger.cancel()
-        out.cancel()
-        await a.value
-        await b.value
-        #expect(seen.volumes == [1, 2, 3, 4, 5])
+        let f = try await EchoFixture("test-unattached", count: 5)
+        try await f.fire()
+        #expect(await eventually { f.published.value.load(ordering: .relaxed) == 5 }, "the handler waited for a mailbox nobody consumes")
+        #expect(f.out.stats.depth == 5 && f.out.stats.blockedPublishers == 0)
+        await f.finish(after: 5, f.consume())
+        #expect(f.seen.volumes == [1, 2, 3, 4, 5])
     }
 }
 
