@@ -173,24 +173,29 @@ func codes(_ v: RiskVerdict) -> [String] {
 }
 
 @Suite struct RiskVolatilityTests {
-    /// The volatility read from the closes equals the standard deviation of the returns
-    /// built the plain way (returns where the previous close is positive, then the last n),
-    /// bit for bit, including series with zero and negative closes.
-    @Test func returnsStddevEqualsStddevOfTheFilteredReturns() {
+    /// The volatility read from the kept pair returns equals the standard deviation of the
+    /// returns built the plain way (of the last `keep` closes, the returns where the previous
+    /// close is positive, then the last n), bit for bit, including series with zero and
+    /// negative closes and windows that have wrapped around many times.
+    @Test func stddevOfTheKeptReturnsEqualsStddevOfTheFilteredReturns() {
         var rng = SplitMix64(seed: 7)
         for trial in 0..<2_000 {
-            let count = Int(rng.next() % 130)
+            let count = Int(rng.next() % 400)
+            let keep = 2 + Int(rng.next() % 130)
             var closes: [Double] = []
             for _ in 0..<count {
                 let r = rng.next() % 100
                 closes.append(r < 3 ? 0 : r < 5 ? -Double(r) : 50 + Double(rng.next() % 10_000) / 100)
             }
+            var pairs = RollingWindow(capacity: keep - 1)
+            for i in closes.indices.dropFirst() { pairs.push(closes[i - 1] > 0 ? closes[i] / closes[i - 1] - 1 : .nan) }
+            let kept = Array(closes.suffix(keep))
             var returns: [Double] = []
-            for i in closes.indices.dropFirst() where closes[i - 1] > 0 { returns.append(closes[i] / closes[i - 1] - 1) }
+            for i in kept.indices.dropFirst() where kept[i - 1] > 0 { returns.append(kept[i] / kept[i - 1] - 1) }
             for n in [1, 2, 20, 100, 200] {
                 let expected = RiskMonitor.stddev(returns.suffix(n))
-                let got = RiskMonitor.returnsStddev(closes, last: n)
-                #expect(got.bitPattern == expected.bitPattern, "trial \(trial), n \(n): \(got) vs \(expected)")
+                let got = RiskMonitor.stddev(ofLast: n, pairs)
+                #expect(got.bitPattern == expected.bitPattern, "trial \(trial), keep \(keep), n \(n): \(got) vs \(expected)")
             }
         }
     }

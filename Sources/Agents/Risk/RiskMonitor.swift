@@ -24,9 +24,22 @@ public struct RiskMonitor: Sendable {
     private var dailyHalt: (day: Int64, halt: Halt)?
     /// Circuit breaker: the halt it published, and bars since it tripped.
     private var breaker: (halt: Halt, bars: Int)?
-    private var closes: [String: [Double]] = [:]
-    /// Close-to-close returns by bar time, per symbol (for correlations).
-    private var returns: [String: [(Int64, Double)]] = [:]
+    /// Each symbol's recent prices: one look-up per bar.
+    private var history: [String: PriceHistory] = [:]
+
+    /// One symbol's recent returns, kept so that a bar costs no re-division and no shifting.
+    struct PriceHistory: Sendable {
+        var lastClose: Double?
+        /// Closes seen, counted up to the kept window (`max(long, correlation) + 1` closes).
+        var closes = 0
+        /// The return of each consecutive pair of the kept closes, oldest first; NaN where the
+        /// earlier close is not positive (no return).
+        var pairReturns: RollingWindow
+        /// Close-to-close returns by bar time (for correlations), the last `correlationWindow`.
+        var timed: [(Int64, Double)] = []
+
+        init(keep: Int) { pairReturns = RollingWindow(capacity: Swift.max(1, keep - 1)) }
+    }
 
     public init(limits: RiskLimits, cash: Double) {
         self.limits = limits
@@ -146,9 +159,9 @@ public struct RiskMonitor: Sendable {
     /// Correlations of `symbol`'s returns with each held position's, over the common window.
     public func correlations(for symbol: String) -> [String: Double] {
         var out: [String: Double] = [:]
-        guard let mine = returns[symbol] else { return out }
+        guard let mine = history[symbol]?.timed else { return out }
         for other in ledger.positions.keys where other != symbol {
-            guard let theirs = returns[other] else { continue }
+            guard let theirs = history[other]?.timed else { continue }
             var byTime: [Int64: Double] = [:]
             for (t, r) in theirs { byTime[t] = r }
             var xs: [Double] = [], ys: [Double] = []
@@ -161,50 +174,57 @@ public struct RiskMonitor: Sendable {
     private mutating func record(_ bar: Bar) {
         let keep = Swift.max(limits.volatilityLongWindow, limits.correlationWindow) + 1
         let window = limits.correlationWindow
-        // Both series are changed in place in their dictionaries (no copy per bar).
-        let last = RiskMonitor.push(bar.close, to: &closes[bar.symbol, default: []], keep: keep)
-        if let last, last > 0 {
-            RiskMonitor.push((bar.time.nanoseconds, bar.close / last - 1), to: &returns[bar.symbol, default: []], keep: window)
-        }
+        // Changed in place in the dictionary (no copy per bar).
+        RiskMonitor.push(bar, to: &history[bar.symbol, default: PriceHistory(keep: keep)], keep: keep, window: window)
     }
 
-    /// Appends `x`, keeping the last `keep` elements; returns the element that was last before.
-    @discardableResult
-    private static func push<T>(_ x: T, to series: inout [T], keep: Int) -> T? {
-        let last = series.last
-        series.append(x)
-        if series.count > keep { series.removeFirst(series.count - keep) }
-        return last
+    private static func push(_ bar: Bar, to h: inout PriceHistory, keep: Int, window: Int) {
+        if let last = h.lastClose {
+            // The same division the returns were always made of, once per bar.
+            h.pairReturns.push(last > 0 ? bar.close / last - 1 : .nan)
+            if last > 0 {
+                h.timed.append((bar.time.nanoseconds, bar.close / last - 1))
+                if h.timed.count > window { h.timed.removeFirst(h.timed.count - window) }
+            }
+        }
+        h.lastClose = bar.close
+        if h.closes < keep { h.closes += 1 }
     }
 
     /// Short-window over long-window volatility of the close-to-close returns (those whose
-    /// previous close is positive), read from the closes without building the returns.
+    /// previous close is positive) among the kept closes.
     private func volatilityRatio(_ symbol: String) -> Double? {
-        guard let c = closes[symbol], c.count > limits.volatilityLongWindow else { return nil }
-        let long = RiskMonitor.returnsStddev(c, last: limits.volatilityLongWindow)
-        let short = RiskMonitor.returnsStddev(c, last: limits.volatilityShortWindow)
+        guard let h = history[symbol], h.closes > limits.volatilityLongWindow else { return nil }
+        let long = RiskMonitor.stddev(ofLast: limits.volatilityLongWindow, h.pairReturns)
+        let short = RiskMonitor.stddev(ofLast: limits.volatilityShortWindow, h.pairReturns)
         guard long > 0 else { return nil }
         return short / long
     }
 
-    /// `stddev` of the last `n` returns of `closes` (each `c[i] / c[i-1] - 1` where
-    /// `c[i-1] > 0`), summed in the same order as `stddev` over those returns: same result.
-    static func returnsStddev(_ c: [Double], last n: Int) -> Double {
-        var start = c.count
+    /// `stddev` of the last `n` returns in `pairs` (NaN marks a pair without a return),
+    /// summed in the same order as `stddev` over those returns: the same result, bit for bit.
+    static func stddev(ofLast n: Int, _ pairs: RollingWindow) -> Double {
+        var start = pairs.count
         var taken = 0
-        while start > 1 && taken < n {
+        while start > 0 && taken < n {
             start -= 1
-            if c[start - 1] > 0 { taken += 1 }
+            if !pairs.value(at: start).isNaN { taken += 1 }
         }
         guard taken > 1 else { return 0 }
         let count = Double(taken)
         var sum = 0.0
-        for i in start..<c.count where c[i - 1] > 0 { sum += c[i] / c[i - 1] - 1 }
+        for k in start..<pairs.count {
+            let r = pairs.value(at: k)
+            if !r.isNaN { sum += r }
+        }
         let mean = sum / count
         var v = 0.0
-        for i in start..<c.count where c[i - 1] > 0 {
-            let d = (c[i] / c[i - 1] - 1) - mean
-            v += d * d
+        for k in start..<pairs.count {
+            let r = pairs.value(at: k)
+            if !r.isNaN {
+                let d = r - mean
+                v += d * d
+            }
         }
         return (v / (count - 1)).squareRoot()
     }

@@ -30,6 +30,14 @@ public struct RollingWindow: Sendable, Equatable {
         }
     }
 
+    /// The `k`-th value from the oldest (0 ..< count).
+    @inline(__always) public func value(at k: Int) -> Double {
+        precondition(k >= 0 && k < count, "index out of the window")
+        var i = (count == capacity ? head : 0) + k
+        if i >= capacity { i -= capacity }
+        return storage[i]
+    }
+
     /// The values from oldest to newest.
     public var values: [Double] {
         var out: [Double] = []
