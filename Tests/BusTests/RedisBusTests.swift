@@ -144,6 +144,39 @@ import TestSupport
         await bus.shutdown()
     }
 
+    /// Events published one by one while the writer sleeps are written by `publish` itself,
+    /// several at once before their replies are read, and then through the writer's queue:
+    /// every event arrives in order, and every reply is counted (none left unconfirmed),
+    /// round after round.
+    @Test func eventsWrittenDirectlyAndQueuedAreAllAcknowledgedInOrder() async throws {
+        let bus = try await RedisTestEnvironment.bus("direct")
+        let sub = try await bus.subscribe("market.bar.*")
+        let pub = Publisher(bus: bus, source: "test/p")
+        var sent: [Bar] = []
+        for round in 0..<5 {
+            // The writer is idle again (every reply read) before each round.
+            let earlier = UInt64(sent.count)
+            try await eventually("round \(round): every earlier event acknowledged") {
+                bus.redisStatistics().acknowledged == earlier
+            }
+            for i in 0..<12 {
+                let b = bar("AAPL", round * 12 + i + 1)
+                try await pub.publish(b)
+                sent.append(b)
+            }
+        }
+        let count = sent.count
+        let got = try await withTimeout { await collect(sub, count) }
+        #expect(got.compactMap { $0.event(as: Bar.self) } == sent)
+        #expect(sub.stats.gaps == 0)
+        let total = UInt64(count)
+        try await eventually("all acknowledged") { bus.redisStatistics().acknowledged == total }
+        await bus.shutdown()
+        let stats = bus.redisStatistics()
+        #expect(stats.acknowledged == UInt64(sent.count))
+        #expect(stats.unconfirmed == 0)
+    }
+
     // MARK: routing
 
     @Test func overlappingPatternsDeliverEachEventOnce() async throws {

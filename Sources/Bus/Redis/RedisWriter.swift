@@ -66,11 +66,14 @@ final class RedisWriter: @unchecked Sendable {
     /// Set by shutdown: give up on what cannot be sent after this (monotonic ns).
     private var deadline: UInt64 = .max
     private var sleeping = false
-    /// The connection's socket while the writer thread sleeps with nothing queued and nothing
-    /// unacknowledged: `publish` may then write one command itself (-1 otherwise).
+    /// The connection's socket while the writer thread sleeps with nothing queued: `publish`
+    /// may then write a command itself (-1 otherwise).
     private var directFD: Int32 = -1
-    /// Commands `publish` wrote itself whose replies the writer has not read yet (0 or 1).
+    /// Commands `publish` wrote itself whose replies the writer has not read yet.
     private var direct = 0
+    /// At most this many such commands at a time: past it, events go through the writer's
+    /// queue (whose batches read their replies), so the unread replies stay bounded.
+    static let maxDirect = 4
     private var inFlight = 0
     private var drained: [OneShot<Bool>] = []
     private var stats = Statistics()
@@ -174,15 +177,18 @@ final class RedisWriter: @unchecked Sendable {
         RedisWire.appendPublish(prefix: prefix, topic: e.topic, message: json.view, to: pending)
         pendingCount += 1
         stats.accepted &+= 1
-        if directFD >= 0 && direct == 0 && pendingCount == 1 {
-            // The writer sleeps with nothing in flight: write this one command at once and
-            // spare the event a thread wake-up. `send` does not block (MSG_DONTWAIT); what it
-            // cannot write at once stays queued for the writer, which is woken for it.
+        if directFD >= 0 && direct < RedisWriter.maxDirect && pendingCount == 1 {
+            // The writer sleeps with nothing queued: write this one command at once and spare
+            // the event a thread wake-up, even while replies to earlier direct commands are
+            // still on their way (at a steady 10k/s the next event often comes before the
+            // reply; waiting for it cost a wake-up then: p99 470–500 µs → 330–360 µs). `send`
+            // does not block (MSG_DONTWAIT); what it cannot write at once stays queued for the
+            // writer, which is woken for it.
             let n = send(directFD, pending.base, pending.count, RedisWriter.sendFlags)
             if n == pending.count {
                 pending.count = 0
                 pendingCount = 0
-                direct = 1
+                direct += 1
                 return .queued(wake: false)
             }
             directFD = -1

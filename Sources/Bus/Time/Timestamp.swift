@@ -87,6 +87,13 @@ public enum Monotonic {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
+
+    /// Blocks the calling thread until `nanoseconds()` reaches `deadline` (at once if it has).
+    /// For dedicated threads only, never the cooperative pool.
+    public static func sleep(until deadline: UInt64) {
+        var ts = timespec(tv_sec: .init(deadline / 1_000_000_000), tv_nsec: .init(deadline % 1_000_000_000))
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nil) == EINTR {}
+    }
 }
 
 /// A clock that only moves when told to. For tests and deterministic replays.

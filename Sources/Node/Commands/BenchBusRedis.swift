@@ -53,12 +53,16 @@ enum RedisBusBench {
         rows.append(try await typed(
             config, bus: bus, publisher: publisher, events: steadyEvents, interval: 1e9 / Double(rate),
             scenario: "typed steady \(rateString(Double(rate)))/s"))
+        rows.append(try await rawSteady(
+            config, message: wire, events: steadyEvents, interval: 1e9 / Double(rate),
+            scenario: "raw steady \(rateString(Double(rate)))/s (hiredis)"))
         await bus.shutdown()
 
         let ceiling = rows[0].rate
         let burst = rows[1].rate
         let ratio = ceiling > 0 ? burst / ceiling : 0
         let steadyP99 = rows[2].peer.p99
+        let rawSteadyP99 = rows[3].peer.p99
         let lossless = (raws + typeds + rows).allSatisfy { $0.peer.received == $0.published }
 
         if json {
@@ -85,7 +89,7 @@ enum RedisBusBench {
                 j.w.field("gaps", r.peer.gaps)
                 j.w.field("seconds", r.seconds)
                 j.w.field("events_per_s", r.rate)
-                if r.peer.typed {
+                if r.peer.timed {
                     j.w.field("latency_p50_ns", r.peer.p50)
                     j.w.field("latency_p99_ns", r.peer.p99)
                     j.w.field("latency_max_ns", r.peer.max)
@@ -102,20 +106,22 @@ enum RedisBusBench {
             j.w.field("ratio_to_goal", ratio / 0.7)
             j.w.field("steady_p99_ns", steadyP99)
             j.w.field("steady_p99_ratio_to_goal", steadyP99 / 200_000)
+            j.w.field("raw_steady_p99_ns", rawSteadyP99)
             j.w.endObject()
             Console.out(j.finish())
             return 0
         }
         var t = TextTable(["scenario", "published", "received", "gaps", "events/s", "p50", "p99", "max"])
         for r in rows {
-            let lat = r.peer.typed
+            let lat = r.peer.timed
             t.add([r.scenario, Fmt.grouped(Double(r.published)), Fmt.grouped(Double(r.peer.received)), String(r.peer.gaps),
                    rateString(r.rate), lat ? Fmt.nanos(r.peer.p50) : "-", lat ? Fmt.nanos(r.peer.p99) : "-", lat ? Fmt.nanos(r.peer.max) : "-"])
         }
         Console.out("""
             Redis bus, publisher process → subscriber process (\(config.url)), Bar events of \(wire.count) bytes on the wire
             raw ceiling: the same bytes published pipelined and received with hiredis alone, no decoding
-            latency: publish call → subscriber's handler (wall clock, same machine)
+            latency: publish call → subscriber's handler (wall clock, same machine); raw steady: send → hiredis
+            has parsed the message (the floor: what Redis and this machine's scheduling cost alone)
 
 
             """)
@@ -128,7 +134,7 @@ enum RedisBusBench {
         Console.out("""
 
             goal  typed ≥ 70% of the raw ceiling:  \(rateString(burst))/s of \(rateString(ceiling))/s = \(Fmt.fixed(ratio * 100, 1))%  \(verdict(ratio >= 0.7))
-            goal  p99 < 200 µs at \(rateString(Double(rate)))/s:          \(Fmt.nanos(steadyP99))  \(verdict(steadyP99 < 200_000))
+            goal  p99 < 200 µs at \(rateString(Double(rate)))/s:          \(Fmt.nanos(steadyP99))  \(verdict(steadyP99 < 200_000))  (raw hiredis floor: p99 \(Fmt.nanos(rawSteadyP99)))
 
             """)
         return 0
@@ -144,6 +150,19 @@ enum RedisBusBench {
         }
         let result = try await peer.finish()
         return Row(scenario: "raw ceiling (hiredis)", published: events, peer: result, start: start)
+    }
+
+    /// The latency floor: the same rate, bytes stamped with their send time, published one
+    /// by one and received with hiredis alone (no codec, queue or task hop).
+    static func rawSteady(_ config: RedisConfiguration, message: [UInt8], events: Int, interval: Double, scenario: String) async throws -> Row {
+        let peer = try await Peer.start(config, mode: "raw-steady", events: events)
+        let channel = config.prefix + "market.bar.AAPL"
+        let start = Monotonic.nanoseconds()
+        _ = try await onThread("agora-bench-raw") {
+            try RedisRawBench.publishPaced(config, channel: channel, message: message, count: events, intervalNanos: UInt64(interval))
+        }
+        let result = try await peer.finish()
+        return Row(scenario: scenario, published: events, peer: result, start: start)
     }
 
     /// Typed events through `RedisBus` on both sides.
@@ -174,7 +193,8 @@ enum RedisBusBench {
 
 /// What the subscriber process reports.
 struct PeerResult {
-    var typed = false
+    /// The subscriber timed each event (typed events, or raw ones stamped with their send time).
+    var timed = false
     var received = 0
     var firstNanos: UInt64 = 0
     var lastNanos: UInt64 = 0
@@ -190,7 +210,7 @@ struct PeerResult {
         let v: JSONValue
         do { v = try JSONValue(parsing: text) } catch { throw CommandError("bench peer sent an unreadable result: \(text)") }
         func n(_ k: String) -> Double { v[k]?.doubleValue ?? 0 }
-        typed = v["mode"]?.stringValue == "typed"
+        timed = v["latency_p99_ns"] != nil
         received = Int(n("received"))
         firstNanos = UInt64(n("first_ns"))
         lastNanos = UInt64(n("last_ns"))
@@ -285,7 +305,7 @@ enum BenchBusPeerCommand: AgoraCommand {
 
     static func run(_ args: Arguments) async throws -> Int32 {
         guard let url = args.string("redis") else { throw UsageError("agora bench bus-peer: --redis URL is required") }
-        let mode = try args.choice("mode", ["raw", "typed"], default: "typed")
+        let mode = try args.choice("mode", ["raw", "raw-steady", "typed"], default: "typed")
         let events = try args.int("events", default: 100_000, range: 1...1_000_000_000)
         let idle = try args.double("idle", default: 3, range: 0.1...600)
         let config: RedisConfiguration
@@ -297,10 +317,11 @@ enum BenchBusPeerCommand: AgoraCommand {
         var j = JSONWriter(capacity: 256)
         j.beginObject()
         j.field("mode", mode)
-        if mode == "raw" {
+        if mode != "typed" {
             let pattern = config.redisPattern(for: "market.bar.*")
+            let timed = mode == "raw-steady"
             let receipt = try await onThread("agora-bench-sub") {
-                try RedisRawBench.receive(config, pattern: pattern, count: events, idleTimeout: idle) {
+                try RedisRawBench.receive(config, pattern: pattern, count: events, idleTimeout: idle, latencies: timed) {
                     Console.out("ready\n")
                     Console.flush()
                 }
@@ -308,6 +329,13 @@ enum BenchBusPeerCommand: AgoraCommand {
             j.field("received", receipt.received)
             j.field("first_ns", receipt.firstNanos)
             j.field("last_ns", receipt.lastNanos)
+            if timed {
+                var sample = receipt.latencies
+                let summary = LatencySummary(&sample)
+                j.field("latency_p50_ns", summary.p50)
+                j.field("latency_p99_ns", summary.p99)
+                j.field("latency_max_ns", summary.max)
+            }
             if let why = receipt.stoppedBecause { j.field("stopped", why) }
         } else {
             try await typedPeer(config, events: events, idle: idle, into: &j)
