@@ -214,6 +214,38 @@ final class SeenBatches: @unchecked Sendable {
         #expect(seen.volumes == (1...10).map(Double.init))
         #expect(seen.calls == 10)
     }
+
+    struct Stop: Error {}
+
+    /// `forEach` lends every event in order and leaves the batch empty; when its body throws,
+    /// the events up to the one it threw at are taken and the handler gets the rest next.
+    @Test func forEachTakesEveryEventInOrderAndAThrowLeavesTheRest() async throws {
+        let f = try await Fixture(queued: 10)
+        defer { f.executor.stop() }
+        let seen = SeenBatches()
+        let sub = f.sub
+        let consumer = Task {
+            await sub.deliverBatches(on: f.executor.eventLoop) { _, batch in
+                seen.calls += 1
+                do {
+                    try batch.forEach { env in
+                        let v = env.event(as: Bar.self)!.volume
+                        seen.volumes.append(v)
+                        if v == 4 { throw Stop() }
+                    }
+                    let empty = batch.isEmpty
+                    #expect(empty)
+                } catch {
+                    let left = batch.count
+                    #expect(left == 6)
+                }
+            }
+        }
+        sub.cancel()
+        await consumer.value
+        #expect(seen.volumes == (1...10).map(Double.init))
+        #expect(seen.calls == 2)
+    }
 }
 
 /// Quiescence holds while a handler is suspended in the middle of its event, even though

@@ -218,6 +218,13 @@ public struct EnvelopeBatch: ~Copyable, Sendable {
 
     /// Takes the next event.
     public mutating func next() -> Envelope? { ring.popFirst() }
+
+    /// Calls `body` with each event left, in order, then the batch is empty. The events are
+    /// lent where they lie rather than moved out one by one (an envelope is a few hundred
+    /// bytes): the way for a consumer that takes every event.
+    public mutating func forEach(_ body: (borrowing Envelope) throws -> Void) rethrows {
+        try ring.drain(body)
+    }
 }
 
 extension Subscription {

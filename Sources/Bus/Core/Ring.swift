@@ -48,6 +48,21 @@ final class Ring<Element>: @unchecked Sendable {
         return e
     }
 
+    /// Calls `body` with every element in order, each borrowed where it lies (not moved out
+    /// first), and removes it after the call.
+    @inline(__always) func drain(_ body: (borrowing Element) throws -> Void) rethrows {
+        while count > 0 {
+            let slot = storage + head
+            head += 1
+            if head == capacity { head = 0 }
+            count -= 1
+            // Removed before the call: an error leaves the ring consistent.
+            defer { slot.deinitialize(count: 1) }
+            try body(slot.pointee)
+        }
+        head = 0
+    }
+
     /// Puts an element back at the front (the next `popFirst` returns it).
     func prepend(_ e: Element) {
         if count == capacity { grow() }

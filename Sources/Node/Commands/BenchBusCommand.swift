@@ -220,7 +220,7 @@ enum BenchBusCommand: AgoraCommand {
         }
 
         @inline(__always) func record(_ batch: inout EnvelopeBatch) {
-            while let e = batch.next() { record(e) }
+            batch.forEach { record($0) }
         }
     }
 

@@ -49,7 +49,7 @@ actor MetricsObserver {
     }
 
     private func observe(_ batch: inout EnvelopeBatch) {
-        while let e = batch.next() { observe(e) }
+        batch.forEach { observe($0) }
     }
 
     private func observe(_ e: Envelope) {

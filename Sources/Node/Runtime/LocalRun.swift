@@ -29,9 +29,9 @@ actor RunCollector {
     }
 
     private func record(_ batch: inout EnvelopeBatch) {
-        while let e = batch.next() {
+        batch.forEach { e in
             recorder.record(e)
-            if keepAll { events.append(e) }
+            if keepAll { events.append(copy e) }
         }
     }
 }
