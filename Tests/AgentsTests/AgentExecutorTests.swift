@@ -58,7 +58,7 @@ final class Seen: @unchecked Sendable {
         let consumer = Task { await sub.deliver(on: e.eventLoop) { _, env in seen.volumes.append(env.event(as: Bar.self)!.volume) } }
         try await LoopSidePublisher(e).publish(Publisher(bus: bus, source: "t/p"), count: 1000)
         sub.cancel()
-        await consumer.value
+        try await withTimeout { await consumer.value }
         #expect(seen.volumes == (1...1000).map(Double.init))
         #expect(sub.stats.maxDepth <= 8)
         #expect(sub.stats.delivered == 1000)
@@ -105,12 +105,12 @@ final class Seen: @unchecked Sendable {
         }
 
         /// Waits (bounded) for `n` deliveries, then ends both subscriptions and their tasks.
-        func finish(after n: Int, _ consumer: Task<Void, Never>) async {
+        func finish(after n: Int, _ consumer: Task<Void, Never>) async throws {
             _ = await eventually { out.stats.delivered >= UInt64(n) }
             trigger.cancel()
             out.cancel()
-            await echoing.value
-            await consumer.value
+            try await withTimeout { await echoing.value }
+            try await withTimeout { await consumer.value }
             executor.stop()
         }
     }
@@ -123,7 +123,7 @@ final class Seen: @unchecked Sendable {
         try await f.fire()
         // Until the echoes are through (the consumers attach asynchronously, so quiescence
         // is no proof here), with a deadline that a deadlock would hit.
-        await f.finish(after: 20, consumer)
+        try await f.finish(after: 20, consumer)
         #expect(f.seen.volumes == (1...20).map(Double.init))
         #expect(f.out.stats.maxDepth > 2)
     }
@@ -136,7 +136,7 @@ final class Seen: @unchecked Sendable {
         try await f.fire()
         #expect(await eventually { f.published.value.load(ordering: .relaxed) == 5 }, "the handler waited for a mailbox nobody consumes")
         #expect(f.out.stats.depth == 5 && f.out.stats.blockedPublishers == 0)
-        await f.finish(after: 5, f.consume())
+        try await f.finish(after: 5, f.consume())
         #expect(f.seen.volumes == [1, 2, 3, 4, 5])
     }
 }
@@ -189,7 +189,7 @@ final class SeenBatches: @unchecked Sendable {
         _ = await eventually { sub.stats.delivered >= 100 }
         try await f.publish(101...250)
         sub.cancel()
-        await consumer.value
+        try await withTimeout { await consumer.value }
         #expect(seen.volumes == (1...250).map(Double.init))
         #expect(seen.largest >= 100)
         #expect(seen.calls < 250)
@@ -210,7 +210,7 @@ final class SeenBatches: @unchecked Sendable {
             }
         }
         sub.cancel()
-        await consumer.value
+        try await withTimeout { await consumer.value }
         #expect(seen.volumes == (1...10).map(Double.init))
         #expect(seen.calls == 10)
     }
@@ -242,7 +242,7 @@ final class SeenBatches: @unchecked Sendable {
             }
         }
         sub.cancel()
-        await consumer.value
+        try await withTimeout { await consumer.value }
         #expect(seen.volumes == (1...10).map(Double.init))
         #expect(seen.calls == 2)
     }
@@ -283,7 +283,7 @@ final class SeenBatches: @unchecked Sendable {
         #expect(returned, "never idle after the handler finished")
         #expect(await idle.value == 1)
         sub.cancel()
-        await consumer.value
+        try await withTimeout { await consumer.value }
     }
 }
 
@@ -339,7 +339,7 @@ actor FailingOnce {
             try await p.publish(EventLoopBatchTests.bar(i), correlation: "T@\(i)")
         }
         sub.cancel()
-        await consumer.value
+        try await withTimeout { await consumer.value }
         #expect(await agent.volumes == [1, 3])
         let lines = sink.lines ?? []
         #expect(lines.count == 1)

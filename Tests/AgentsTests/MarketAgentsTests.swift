@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import TestSupport
 @testable import Agents
 import Bus
 
@@ -51,7 +52,7 @@ import Bus
                 sent[id] = (c ?? Envelope.cycleID(symbol: symbol, time: bar.time), symbol, i)
             }
         }
-        let got = try await K.timeout { await K.collect(votes, 22) }
+        let got = try await withTimeout { await K.collect(votes, 22) }
         try await Task.sleep(for: .milliseconds(20))
         #expect(votes.stats.depth == 0, "more votes than bars")
         #expect(await agent.votes == 22)
@@ -71,7 +72,7 @@ import Bus
         #expect(seen.count == 22)
         #expect(aaplActions == [.hold, .hold, .hold, .hold, .hold, .hold, .buy, .hold, .hold, .sell, .hold])
         agent.stop()
-        try await K.timeout { try await running.value }
+        try await withTimeout { try await running.value }
         ctx.executor.stop()
     }
 
@@ -90,7 +91,7 @@ import Bus
                                   news: [.items(news, name: "news")])
         let agent = try await MarketDataAgent(context: ctx, feed: try inputs.open(), config: .init(mode: .fast))
         let summary = try await agent.run()
-        let got = try await K.timeout { await K.collect(tap, 6) }
+        let got = try await withTimeout { await K.collect(tap, 6) }
         #expect(got.map { "\($0.topic) \($0.correlation ?? "-")" } == [
             "market.news.MSFT -", "market.news.AAPL -",
             "market.bar.AAPL AAPL@2024-01-02T00:00:00Z", "market.bar.MSFT MSFT@2024-01-02T00:00:00Z",
@@ -155,7 +156,7 @@ import Bus
             return (log, violations)
         }
         let summary = try await agent.run()
-        let (log, violations) = try await K.timeout { try await orchestrator.value }
+        let (log, violations) = try await withTimeout { try await orchestrator.value }
         #expect(violations.isEmpty, "\(violations)")
         let expected = (0..<12).flatMap { i in ["AAPL", "MSFT"].map { Envelope.cycleID(symbol: $0, time: K.bar($0, day: i, close: 1).time) } }
         #expect(log == expected + ["end"])
@@ -188,12 +189,12 @@ import Bus
             }
             return n
         }
-        let summary = try await K.timeout(30) { try await market.run() }
+        let summary = try await withTimeout { try await market.run() }
         #expect(summary.bars == 550)
-        #expect(try await K.timeout { try await deciding.value } == 550)
+        #expect(try await withTimeout { try await deciding.value } == 550)
         #expect(await technical.votes == 550)
         technical.stop()
-        try await K.timeout { try await voting.value }
+        try await withTimeout { try await voting.value }
         ctx.executor.stop()
     }
 
@@ -205,7 +206,7 @@ import Bus
         let agent = try await MarketDataAgent(context: ctx, feed: try inputs.open(), config: .init(mode: .backtest, cycleTimeoutSeconds: 30),
                                               sleeper: FakeSleeper(clock: clock))
         await #expect(throws: MarketDataError.cycleTimeout("cycle AAPL@2024-01-02T00:00:00Z did not finish within 30 s (no decision): is the orchestrator running?")) {
-            try await K.timeout { try await agent.run() }
+            try await withTimeout { try await agent.run() }
         }
         #expect(clock.now() >= Timestamp(seconds: 1_800_000_030))
         ctx.executor.stop()
@@ -226,9 +227,9 @@ import Bus
             }
         }
         await #expect(throws: MarketDataError.cycleTimeout("cycle AAPL@2024-01-02T00:00:00Z did not finish within 0.2 s (decision sell, but no order outcome): are the portfolio, risk and execution agents running?")) {
-            try await K.timeout { try await agent.run() }
+            try await withTimeout { try await agent.run() }
         }
-        try await orchestrator.value
+        try await withTimeout { try await orchestrator.value }
         ctx.executor.stop()
     }
 

@@ -36,28 +36,6 @@ enum MarketTestKit {
             open: close, high: close + 0.5, low: close - 0.5, close: close, volume: volume)
     }
 
-    /// Fails instead of hanging when something never happens.
-    static func timeout<T: Sendable>(_ seconds: Double = 10, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: .seconds(seconds))
-                return nil
-            }
-            guard let first = try await group.next(), let value = first else {
-                group.cancelAll()
-                throw TimedOut(seconds: seconds)
-            }
-            group.cancelAll()
-            return value
-        }
-    }
-
-    struct TimedOut: Error, CustomStringConvertible {
-        let seconds: Double
-        var description: String { "timed out after \(seconds) s" }
-    }
-
     /// Collects `count` envelopes (or fewer if the subscription ends).
     static func collect(_ sub: Subscription, _ count: Int) async -> [Envelope] {
         var out: [Envelope] = []

@@ -168,7 +168,7 @@ func collect(_ sub: Subscription, _ count: Int) async -> [Envelope] {
             subs.append(try await bus.subscribe(["market.bar.*"], options: SubscriptionOptions(name: "s\(i)", policy: .suspend(capacity: 64))))
         }
         let allSubs = subs
-        let results = try await withTimeout(30) {
+        let results = try await withTimeout {
             try await withThrowingTaskGroup(of: [Envelope]?.self) { group in
                 for s in allSubs { group.addTask { await collect(s, publishers * events) } }
                 for p in 0..<publishers {

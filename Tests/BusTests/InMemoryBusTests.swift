@@ -25,7 +25,7 @@ import TestSupport
         #expect(sub.stats.depth == 4)
         #expect(sub.stats.dropped == 0)
         let got = try await withTimeout { await collect(sub, 10) }
-        try await producer.value
+        try await withTimeout { try await producer.value }
         #expect(got.map(\.seq) == Array(1...10))
         #expect(sub.stats.dropped == 0)
         await bus.shutdown()
@@ -110,7 +110,7 @@ import TestSupport
         try await withTimeout { while sub.stats.blockedPublishers == 0 { try await Task.sleep(for: .milliseconds(1)) } }
         blocked.cancel()
         do {
-            try await blocked.value
+            try await withTimeout { try await blocked.value }
             Issue.record("expected a cancellation error")
         } catch let e as BusError {
             #expect(e.code == .cancelled)
@@ -182,7 +182,7 @@ import TestSupport
             subs.append(try await bus.subscribe(["m.*"], options: SubscriptionOptions(policy: policy)))
         }
         let allSubs = subs
-        let counts = try await withTimeout(60) {
+        let counts = try await withTimeout {
             try await withThrowingTaskGroup(of: Int?.self) { group in
                 for s in allSubs { group.addTask { await collect(s, publishers * events).count } }
                 for p in 0..<publishers {

@@ -145,7 +145,7 @@ import Glibc
         #expect(try Self.get(port: server.port, path: "/healthz").0 == "HTTP/1.1 200 OK")
         #expect(try Self.get(port: server.port, path: "/nope").0 == "HTTP/1.1 404 Not Found")
         await observer.stop()
-        await running.value
+        try await withTimeout { await running.value }
     }
 
     @Test func thePrometheusCheckerFindsMistakes() {

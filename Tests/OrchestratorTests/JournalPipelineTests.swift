@@ -24,7 +24,7 @@ import Bus
         ]
         try await withTimeout { try await replay(bars([100, 101, 102, 103, 104, 105, 106, 107]), bus: bus, context: context) }
         await bus.shutdown()
-        for t in tasks { await t.value }
+        for t in tasks { try await withTimeout { await t.value } }
         executor.stop()
         var got: [JournalReport] = []
         for await e in reports { if let r = e.event(as: JournalReport.self) { got.append(r) } }

@@ -51,6 +51,6 @@ import Bus
         #expect(second?.missing == ["technical"])
         #expect(await orchestrator.lateEvents == 1)
         await bus.shutdown()
-        await running.value
+        try await withTimeout { await running.value }
     }
 }

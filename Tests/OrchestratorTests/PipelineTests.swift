@@ -82,7 +82,7 @@ func bars(_ opens: [Double]) -> [Bar] {
         ]
         try await withTimeout { try await replay(bars(prices), bus: bus, context: context) }
         await bus.shutdown()
-        for t in tasks { await t.value }
+        for t in tasks { try await withTimeout { await t.value } }
         executor.stop()
         var events: [Envelope] = []
         for await e in everything { events.append(e) }

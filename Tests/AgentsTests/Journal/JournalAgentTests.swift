@@ -73,7 +73,7 @@ import Bus
         #expect(outside?["status"] == .string("disabled"))
 
         await bus.shutdown()
-        await running.value
+        try await withTimeout { await running.value }
         #expect(await agent.tradeCount == 4)
         #expect(await agent.reportsPublished == 5)
         executor.stop()
@@ -96,7 +96,7 @@ import Bus
         #expect(first?.event.trades == 5)
         #expect(first?.event.summary == "5 trades, win rate 100.0%, profit factor ∞, net P&L +50.00")
         await bus.shutdown()
-        await running.value
+        try await withTimeout { await running.value }
         #expect(await agent.reportsPublished == 1)
         executor.stop()
     }

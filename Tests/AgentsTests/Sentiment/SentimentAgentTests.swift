@@ -39,33 +39,23 @@ final class SentimentHarness: Sendable {
     /// The next `n` votes (fails after a generous time limit rather than hanging).
     func takeVotes(_ n: Int) async throws -> [(Vote, Envelope)] {
         let sub = votes
-        return try await withThrowingTaskGroup(of: [(Vote, Envelope)]?.self) { g in
-            g.addTask {
-                var out: [(Vote, Envelope)] = []
-                for await e in sub {
-                    if let v = e.event(as: Vote.self) { out.append((v, e)) }
-                    if out.count == n { break }
-                }
-                return out
+        return try await withTimeout {
+            var out: [(Vote, Envelope)] = []
+            for await e in sub {
+                if let v = e.event(as: Vote.self) { out.append((v, e)) }
+                if out.count == n { break }
             }
-            g.addTask {
-                try await Task.sleep(for: .seconds(20))
-                return nil
-            }
-            let first = try await g.next()!
-            g.cancelAll()
-            guard let first else { throw HarnessTimeout() }
-            return first
+            return out
         }
     }
 
-    func finish() async {
+    func finish() async throws {
         await bus.shutdown()
-        await runner.value
+        let runner = runner
+        try await withTimeout { await runner.value }
         executor.stop()
     }
 
-    struct HarnessTimeout: Error {}
 }
 
 @Suite struct SentimentAgentTests {
@@ -95,7 +85,7 @@ final class SentimentHarness: Sendable {
         let stats = await h.agent.statistics
         #expect(stats.bars == 5 && stats.votes == 5 && stats.news == 3)
         #expect(h.votes.stats.accepted == 5) // every bar handled: no sixth vote
-        await h.finish()
+        try await h.finish()
     }
 
     @Test func aNewsItemNamingSeveralSymbolsCountsOncePerSymbol() async throws {
@@ -117,7 +107,7 @@ final class SentimentHarness: Sendable {
         #expect(await h.agent.state(for: "MSFT")?.items.count == 1)
         let stats = await h.agent.statistics
         #expect(stats.news == 3 && stats.duplicates == 1)
-        await h.finish()
+        try await h.finish()
     }
 
     @Test func newsFromAnyClientAppliesToTheSymbolOfItsTopic() async throws {
@@ -131,7 +121,7 @@ final class SentimentHarness: Sendable {
         let votes = try await h.takeVotes(2).map(\.0)
         #expect(votes[0].action == .buy && votes[0].confidence == 0.5)
         #expect(votes[1].action == .hold && votes[1].confidence == 0)
-        await h.finish()
+        try await h.finish()
     }
 
     @Test func newsDecaysBetweenBarsAndStaleNewsIsIgnored() async throws {
@@ -153,7 +143,7 @@ final class SentimentHarness: Sendable {
         #expect(votes[1].score == votes[0].score) // one item: the mean is its score
         #expect(votes[2].reason == "no recent news" && votes[3].reason == "no recent news")
         #expect(await h.agent.statistics.stale == 1)
-        await h.finish()
+        try await h.finish()
     }
 
     @Test func runsAreRepeatable() async throws {
@@ -170,7 +160,7 @@ final class SentimentHarness: Sendable {
                 for s in ["AAPL", "MSFT", "TSLA"] { try await h.bar(s, time) }
             }
             let v = try await h.takeVotes(30).map(\.0)
-            await h.finish()
+            try await h.finish()
             return v
         }
         let a = try await run(), b = try await run()
@@ -224,7 +214,7 @@ final class SentimentHarness: Sendable {
         try await h.bar("AAPL", monday)
         let v = try await h.takeVotes(1)[0].0
         let s = await h.agent.statistics
-        await h.finish()
+        try await h.finish()
         return (v, s)
     }
 
@@ -317,7 +307,7 @@ final class SentimentHarness: Sendable {
         #expect(second.score == -0.8 && second.action == .sell)
         let s = await h.agent.statistics
         #expect(s.llmFallbacks == ["deadline": 1] && s.llmLate == 1 && s.llmInTime == 0)
-        await h.finish()
+        try await h.finish()
     }
 
     @Test func oneRequestPerHeadlineAcrossSymbols() async throws {
@@ -332,6 +322,6 @@ final class SentimentHarness: Sendable {
         #expect(votes.allSatisfy { $0.score == 0.5 })
         #expect(server.requests.count == 1)
         #expect(await h.agent.statistics.llmInTime == 3)
-        await h.finish()
+        try await h.finish()
     }
 }
