@@ -14,6 +14,7 @@ import Bus
         (["bench", "bus", "--repeat", "2"], 64),
         (["bench", "codec", "--iterations", "2000", "--repeat", "2", "--json"], 0),
         (["bench", "backtest", "--bars", "300", "--repeat", "2", "--json"], 0),
+        (["bench", "backtest", "--bars", "300", "--breakdown"], 0),
     ] as [([String], Int32)])
     func exitCodes(argv: [String], code: Int32) async {
         #expect(await CommandRegistry.main(argv) == code)
@@ -29,5 +30,22 @@ import Bus
         let delivered = r.bus.subscriptions.reduce(UInt64(0)) { $0 + $1.delivered }
         #expect(delivered >= r.bus.published)
         #expect(r.bus.dropped == 0)
+    }
+
+    /// The breakdown times every agent's handler: each agent that handles events per bar
+    /// has at least those calls counted (three votes and an execution report reach the
+    /// orchestrator per bar, and the fills), and time to go with them.
+    @Test func theBreakdownTimesEachAgentsHandler() async throws {
+        let times = HandlerTimes()
+        let bars = 400
+        let r = try await BenchBacktestCommand.execute(Topology(file: ""), bars: bars, seed: 1, handlerTimes: times)
+        let byAgent = Dictionary(uniqueKeysWithValues: times.entries.map { ($0.agent, $0) })
+        #expect(Set(byAgent.keys).isSuperset(of: ["market-data", "technical", "sentiment", "risk", "orchestrator", "portfolio", "execution"]))
+        for agent in ["technical", "sentiment", "risk", "execution"] {
+            #expect(byAgent[agent]?.calls ?? 0 >= UInt64(bars), "\(agent) handles every bar")
+        }
+        let fills = r.recorder.trades.count * 2
+        #expect(byAgent["orchestrator"]?.calls ?? 0 >= UInt64(4 * bars + fills))
+        for e in times.entries where e.calls > 0 { #expect(e.nanoseconds > 0, "\(e.agent)") }
     }
 }

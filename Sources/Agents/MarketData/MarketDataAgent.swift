@@ -65,6 +65,7 @@ public actor MarketDataAgent {
     private let publisher: Publisher
     private let clock: any WallClock
     private let sleeper: any Sleeper
+    private let handlerTimes: HandlerTimes?
     /// Terminal events of cycles (backtest mode only): the agent's one subscription.
     private let cycles: Subscription?
 
@@ -74,6 +75,10 @@ public actor MarketDataAgent {
     private var pendingProgress: String?
     private var pendingSince = Timestamp.epoch
     private var failure: MarketDataError?
+
+    private func timed(_ handler: @escaping EventLoop.Handler) -> EventLoop.Handler {
+        handlerTimes?.timed(Self.name, handler) ?? handler
+    }
 
     /// Subscribes (in backtest mode) before returning, so no cycle end can be missed.
     public init(
@@ -87,6 +92,7 @@ public actor MarketDataAgent {
         publisher = context.publisher(for: MarketDataAgent.name)
         clock = context.clock
         self.sleeper = sleeper
+        handlerTimes = context.handlerTimes
         if config.mode == .backtest {
             cycles = try await context.bus.subscribe(
                 CycleGate.patterns,
@@ -111,7 +117,7 @@ public actor MarketDataAgent {
             }
             await advance()
             if !ended {
-                await cycles.deliver(on: executor.eventLoop) { [self] _, envelope in await self.onGate(envelope) }
+                await cycles.deliver(on: executor.eventLoop, timed { [self] _, envelope in await self.onGate(envelope) })
             }
             if let failure { throw failure }
             if !ended { throw .cancelled }

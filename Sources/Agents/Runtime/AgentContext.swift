@@ -11,15 +11,18 @@ public struct AgentContext: Sendable {
     public let clock: any WallClock
     public let logger: Logger
     public let metrics: Metrics?
+    /// When set, each agent's handler time is added up here (`bench backtest --breakdown`).
+    public let handlerTimes: HandlerTimes?
 
     public init(bus: any EventBus, node: String = "main", executor: AgentExecutor, clock: any WallClock = SystemClock(),
-                logger: Logger = Logger(label: "agora"), metrics: Metrics? = nil) {
+                logger: Logger = Logger(label: "agora"), metrics: Metrics? = nil, handlerTimes: HandlerTimes? = nil) {
         self.bus = bus
         self.node = node
         self.executor = executor
         self.clock = clock
         self.logger = logger
         self.metrics = metrics
+        self.handlerTimes = handlerTimes
     }
 
     /// A publisher whose source is `node/agent`.
@@ -48,6 +51,13 @@ public struct AgentContext: Sendable {
             if let error = error as? BusError, error.code == .closed { return }
             log.error("failed to handle \(e.type) on \(e.topic): \(error)", correlation: e.correlation)
             metrics?.increment("agora_handler_errors_total", ["agent": agent])
+        }
+        if let times = handlerTimes {
+            let failing: EventLoop.Handler = { loop, e in
+                do { try await handle(loop, e) } catch { failed(e, error) }
+            }
+            await subscription.deliver(on: executor.eventLoop, times.timed(agent, failing))
+            return
         }
         guard let metrics else {
             // No metrics: the loop calls `handle` itself (one async call per event, not two).

@@ -10,6 +10,7 @@ enum BenchBacktestCommand: AgoraCommand {
         .option("config", "FILE", "Agent settings from this topology (default: built-in defaults).")
         .option("agents", "LIST", "Run only these agents (default: all) to see what each costs; market-data, risk, orchestrator, portfolio and execution always run.")
         .option("repeat", "N", "Run N times and report the best run, all runs listed (default 1; for noisy machines).")
+        .flag("breakdown", "Then one more run that times each agent's handler: µs per bar by agent, and the rest (delivery, the run recorder).")
         .flag("json", "Print one JSON object instead of a table.")
         .detail("""
             Every agent runs (market data, technical, sentiment, risk, orchestrator, portfolio,
@@ -20,7 +21,7 @@ enum BenchBacktestCommand: AgoraCommand {
 
     /// One cycle-gated run of `topology`'s agents on the bench's synthetic series (1-minute
     /// bars, 30 % volatility), writing nothing and logging warnings only.
-    static func execute(_ topology: Topology, bars: Int, seed: UInt64) async throws -> LocalRun.Result {
+    static func execute(_ topology: Topology, bars: Int, seed: UInt64, handlerTimes: HandlerTimes? = nil) async throws -> LocalRun.Result {
         var topology = topology
         topology.market.mode = .backtest
         var series = SyntheticSeries()
@@ -32,6 +33,7 @@ enum BenchBacktestCommand: AgoraCommand {
         var options = LocalRun.Options(topology: topology)
         options.writeDefaults = false
         options.logger = Logger(label: "agora", sink: LogSink(level: .warning))
+        options.handlerTimes = handlerTimes
         return try await LocalRun.execute(options, inputs: MarketInputs(bars: [.synthetic(series)]))
     }
 
@@ -68,6 +70,14 @@ enum BenchBacktestCommand: AgoraCommand {
         let result = results.min { $0.seconds < $1.seconds }!
         let rate = Double(bars) / result.seconds
         let allRates = results.map { Double(bars) / $0.seconds }
+        // Where a bar's time goes, from a run of its own (the clock reads it adds stay out of
+        // the figures above).
+        var breakdown: (entries: [HandlerTimes.Entry], nsPerBar: Double)?
+        if args.flag("breakdown") {
+            let times = HandlerTimes()
+            let timed = try await execute(topology, bars: bars, seed: UInt64(seed), handlerTimes: times)
+            breakdown = (times.entries, timed.seconds * 1e9 / Double(bars))
+        }
         // What one bar costs the bus: events published, and deliveries to subscriptions.
         let eventsPerBar = Double(result.bus.published) / Double(bars)
         let deliveriesPerBar = Double(result.bus.subscriptions.reduce(UInt64(0)) { $0 + $1.delivered }) / Double(bars)
@@ -87,6 +97,24 @@ enum BenchBacktestCommand: AgoraCommand {
             j.w.field("goal_bars_per_s", 250_000)
             j.w.field("ratio_to_goal", rate / 250_000)
             j.w.field("ratio_to_backtesting_py", rate / 90_000)
+            if let breakdown {
+                j.w.key("breakdown")
+                j.w.beginObject()
+                j.w.field("ns_per_bar", breakdown.nsPerBar)
+                j.w.key("handlers")
+                j.w.beginArray()
+                for e in breakdown.entries {
+                    j.w.beginObject()
+                    j.w.field("agent", e.agent)
+                    j.w.field("ns_per_bar", Double(e.nanoseconds) / Double(bars))
+                    j.w.field("calls_per_bar", Double(e.calls) / Double(bars))
+                    j.w.endObject()
+                }
+                j.w.endArray()
+                let handled = breakdown.entries.reduce(0.0) { $0 + Double($1.nanoseconds) } / Double(bars)
+                j.w.field("rest_ns_per_bar", breakdown.nsPerBar - handled)
+                j.w.endObject()
+            }
             Console.out(j.finish())
             return 0
         }
@@ -99,7 +127,25 @@ enum BenchBacktestCommand: AgoraCommand {
         if repeats > 1 {
             Console.out("\nbest of \(repeats) runs; all: \(allRates.map { rateString($0) }.joined(separator: ", ")) bars/s\n")
         }
+        if let breakdown { Console.out("\n" + breakdownTable(breakdown.entries, nsPerBar: breakdown.nsPerBar, bars: bars)) }
         Console.out("\ngoal  ≥250k bars/s: \(rateString(rate))/s  \(verdict(rate >= 250_000))\n")
         return 0
+    }
+
+    /// Each agent's handler time per bar (each call includes what the handler publishes),
+    /// then what is left of the bar: the event loop's delivery, the run recorder, the feed
+    /// read between bars that no handler covers.
+    static func breakdownTable(_ entries: [HandlerTimes.Entry], nsPerBar: Double, bars: Int) -> String {
+        var t = TextTable(["part", "µs per bar", "calls per bar", "share"])
+        var handled = 0.0
+        for e in entries.sorted(by: { $0.nanoseconds > $1.nanoseconds }) {
+            let ns = Double(e.nanoseconds) / Double(bars)
+            handled += ns
+            t.add([e.agent, Fmt.fixed(ns / 1000, 2), Fmt.fixed(Double(e.calls) / Double(bars), 1), Fmt.fixed(ns / nsPerBar * 100, 1) + "%"])
+        }
+        let rest = max(0, nsPerBar - handled)
+        t.add(["delivery, run recorder, rest", Fmt.fixed(rest / 1000, 2), "-", Fmt.fixed(rest / nsPerBar * 100, 1) + "%"])
+        t.add(["whole bar (this run)", Fmt.fixed(nsPerBar / 1000, 2), "-", "100.0%"])
+        return "Where a bar's time goes (a separate run, each handler call timed: two clock reads per call included)\n\n" + t.rendered
     }
 }

@@ -101,6 +101,8 @@ enum LocalRun {
         var outputsDir: String?
         /// Serve Prometheus metrics at this HOST:PORT while the run goes on.
         var metrics: String?
+        /// Add up each agent's handler time here (`bench backtest --breakdown`).
+        var handlerTimes: HandlerTimes?
         /// Stop on SIGINT/SIGTERM (finish the cycle in flight, write the reports).
         var handleSignals = false
         var writeDefaults = true
@@ -156,7 +158,7 @@ enum LocalRun {
         let metrics = o.metrics != nil ? Metrics() : nil
         let society = try await Society.build(
             topology: t, nodes: t.nodes, bus: bus, executor: executor, clock: SystemClock(), logger: o.logger,
-            metrics: metrics, market: feed)
+            metrics: metrics, handlerTimes: o.handlerTimes, market: feed)
         var side: [Task<Void, Never>] = [Task { await collector.run() }]
         var observer: MetricsObserver?
         var server: MetricsServer?

@@ -41,13 +41,14 @@ final class Society: @unchecked Sendable {
     /// Builds (and subscribes) every agent of `nodes`. Nothing runs until `start()`.
     static func build(
         topology: Topology, nodes: [Topology.Node], bus: any EventBus, executor: AgentExecutor, clock: any WallClock,
-        logger: Logger, metrics: Metrics?, market: sending MarketFeed?
+        logger: Logger, metrics: Metrics?, handlerTimes: HandlerTimes? = nil, market: sending MarketFeed?
     ) async throws -> Society {
         let finished = try await bus.subscribe(["system.finished"], options: SubscriptionOptions(name: "society/finished", types: [.runFinished]))
         var feed = market
         let s = Society(topology: topology, nodes: nodes, bus: bus, executor: executor, logger: logger, metrics: metrics, finished: finished)
         for node in nodes {
-            let context = AgentContext(bus: bus, node: node.name, executor: executor, clock: clock, logger: logger, metrics: metrics)
+            let context = AgentContext(
+                bus: bus, node: node.name, executor: executor, clock: clock, logger: logger, metrics: metrics, handlerTimes: handlerTimes)
             for kind in node.agents {
                 switch kind {
                 case .marketData:
