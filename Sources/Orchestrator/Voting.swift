@@ -129,9 +129,16 @@ public enum Voting {
     ///   - position: the signed position in the symbol (shares) before this decision.
     public static func decide(_ inputs: [VoterInput], config: VotingConfig, position: Double) -> Outcome {
         let (score, contributions) = combine(inputs, weights: config.weights)
-        let missing = inputs.filter { $0.vote == nil }.map(\.agent)
-        let veto = inputs.lazy.compactMap { $0.agent == "risk" ? $0.vote?.veto : nil }.first
-        let forcedExit = inputs.lazy.compactMap { $0.agent == "risk" ? $0.vote?.exit : nil }.first
+        var missing: [String] = []
+        var veto: String?, forcedExit: String?
+        for i in inputs {
+            if i.vote == nil {
+                missing.append(i.agent)
+            } else if i.agent == "risk" {
+                veto = veto ?? i.vote?.veto
+                forcedExit = forcedExit ?? i.vote?.exit
+            }
+        }
         let s = format(score)
 
         if let forcedExit, position != 0 {

@@ -189,6 +189,10 @@ import Bus
     @Test func nobodyWithAnOpinionIsAHoldWithConfidenceZero() {
         let r = VoteCombiner().combine([(.none("rsi", "RSI 48.2: neutral"), 1), (.none("macd", "MACD above signal, no cross"), 1)])
         #expect(r == VoteCombiner.Result(action: .hold, score: 0, confidence: 0, reason: "no signal: RSI 48.2: neutral; MACD above signal, no cross"))
+        // Empty reasons are left out; none at all is just "no signal".
+        #expect(VoteCombiner().combine([(.none("a", ""), 1), (.none("b", "flat"), 1)]).reason == "no signal: flat")
+        #expect(VoteCombiner().combine([(.none("a", ""), 1)]).reason == "no signal")
+        #expect(VoteCombiner().combine([]).reason == "no signal")
     }
 }
 

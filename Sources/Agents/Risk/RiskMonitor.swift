@@ -213,14 +213,10 @@ public struct RiskMonitor: Sendable {
         guard taken > 1 else { return 0 }
         let count = Double(taken)
         var sum = 0.0
-        for k in start..<pairs.count {
-            let r = pairs.value(at: k)
-            if !r.isNaN { sum += r }
-        }
+        pairs.forEach(from: start) { r in if !r.isNaN { sum += r } }
         let mean = sum / count
         var v = 0.0
-        for k in start..<pairs.count {
-            let r = pairs.value(at: k)
+        pairs.forEach(from: start) { r in
             if !r.isNaN {
                 let d = r - mean
                 v += d * d

@@ -38,6 +38,24 @@ public struct RollingWindow: Sendable, Equatable {
         return storage[i]
     }
 
+    /// Calls `body` with the values from the `k`-th oldest to the newest, in order, reading
+    /// the ring's two contiguous parts directly (no index arithmetic per value).
+    @inline(__always) public func forEach(from k: Int, _ body: (Double) -> Void) {
+        guard k < count else { return }
+        let start = count == capacity ? head : 0
+        storage.withUnsafeBufferPointer { p in
+            var i = start + Swift.max(0, k)
+            if i >= capacity { i -= capacity }
+            var left = count - Swift.max(0, k)
+            while left > 0 {
+                let run = Swift.min(left, capacity - i)
+                for j in i..<(i + run) { body(p[j]) }
+                left -= run
+                i = 0
+            }
+        }
+    }
+
     /// The values from oldest to newest.
     public var values: [Double] {
         var out: [Double] = []

@@ -48,9 +48,15 @@ public struct VoteCombiner: Sendable, Equatable {
             active.append((Swift.abs(w * s), i, components[i].reason))
         }
         guard sumW > 0 else {
-            let reasons = components.map(\.reason).filter { !$0.isEmpty }
-            return Result(action: .hold, score: 0, confidence: 0,
-                          reason: reasons.isEmpty ? "no signal" : "no signal: " + reasons.joined(separator: "; "))
+            // The usual bar: no participant. The reasons joined in one string, no arrays.
+            var reason = "no signal"
+            var first = true
+            for c in components where !c.reason.isEmpty {
+                reason += first ? ": " : "; "
+                reason += c.reason
+                first = false
+            }
+            return Result(action: .hold, score: 0, confidence: 0, reason: reason)
         }
         let score = clamp(sumWS / sumW, -1, 1)
         let agreement = sumWAbsS > 0 ? Swift.abs(sumWS) / sumWAbsS : 1
