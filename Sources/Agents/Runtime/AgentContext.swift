@@ -52,18 +52,12 @@ public struct AgentContext: Sendable {
             log.error("failed to handle \(e.type) on \(e.topic): \(error)", correlation: e.correlation)
             metrics?.increment("agora_handler_errors_total", ["agent": agent])
         }
-        if let times = handlerTimes {
-            let failing: EventLoop.Handler = { loop, e in
-                do { try await handle(loop, e) } catch { failed(e, error) }
-            }
-            await subscription.deliver(on: executor.eventLoop, times.timed(agent, failing))
-            return
-        }
-        guard let metrics else {
-            // No metrics: the loop calls `handle` itself (one async call per event, not two).
+        guard metrics != nil || handlerTimes != nil else {
+            // Nothing to measure: the loop calls `handle` itself (one async call per event, not two).
             await subscription.deliver(on: executor.eventLoop, handle, onError: failed)
             return
         }
+        let slot = handlerTimes?.slot(for: agent)
         await subscription.deliver(on: executor.eventLoop) { loop, e in
             let start = Monotonic.nanoseconds()
             do {
@@ -72,8 +66,10 @@ public struct AgentContext: Sendable {
                 failed(e, error)
                 if let error = error as? BusError, error.code == .closed { return }
             }
-            metrics.observe("agora_handler_seconds", ["agent": agent], seconds: Double(Monotonic.nanoseconds() - start) / 1e9)
-            metrics.increment("agora_events_in_total", ["agent": agent, "type": e.type])
+            let elapsed = Monotonic.nanoseconds() &- start
+            slot?.add(elapsed)
+            metrics?.observe("agora_handler_seconds", ["agent": agent], seconds: Double(elapsed) / 1e9)
+            metrics?.increment("agora_events_in_total", ["agent": agent, "type": e.type])
         }
     }
 }
