@@ -54,3 +54,93 @@ import Bus
         try await withTimeout { await running.value }
     }
 }
+
+/// Many cycles open at once, their events interleaved: every cycle is decided once, with its
+/// own votes and nothing left over from another; a cycle waiting only for a voter whose node
+/// is down is decided when that voter is marked unavailable. (Written for a cycle table that
+/// kept the latest cycle aside and reused decided cycles' arrays; it caught both of that
+/// table's seeded bugs, and the table itself was measured slower than the dictionary, so it
+/// was not kept.)
+@Suite struct CycleTableTests {
+    @Test func interleavedCyclesAreEachDecidedOnceWithTheirOwnVotes() async throws {
+        let bus = InMemoryBus()
+        let executor = AgentExecutor(name: "cycle-table-test")
+        defer { executor.stop() }
+        let context = AgentContext(bus: bus, node: "main", executor: executor, clock: ManualClock())
+        let decisions = try await bus.subscribe(to: Decision.self, "decision.*")
+        let config = OrchestratorConfig(voting: VotingConfig(weights: ["technical": 0.5, "sentiment": 0.5]),
+                                        voters: ["technical", "sentiment"], mode: .backtest)
+        let orchestrator = try await OrchestratorAgent(context: context, config: config)
+        let running = Task { await orchestrator.run() }
+        let technical = Publisher(bus: bus, source: "main/technical")
+        let sentiment = Publisher(bus: bus, source: "main/sentiment")
+        let execution = Publisher(bus: bus, source: "main/execution")
+        let symbols = ["A", "B", "C"]
+        let rounds = 30
+        func time(_ round: Int) -> Timestamp { Timestamp(seconds: 1_704_067_200 + Int64(round) * 60) }
+        func score(_ agent: String, _ round: Int, _ s: Int) -> Double { Double(round * 10 + s) / 1000 * (agent == "technical" ? 1 : -1) }
+        func vote(_ agent: String, _ round: Int, _ s: Int) -> Vote {
+            Vote(agent: agent, symbol: symbols[s], time: time(round), action: .hold, score: score(agent, round, s), confidence: 1, reason: "\(agent) \(round) \(s)")
+        }
+        let expected = rounds * symbols.count
+        let collected = Task {
+            var out: [Decision] = []
+            for await d in decisions {
+                out.append(d.event)
+                if out.count == expected { break }
+            }
+            return out
+        }
+        for round in 0..<rounds {
+            let keys = symbols.map { Envelope.cycleID(symbol: $0, time: time(round)) }
+            // Technical votes in symbol order, sentiment in reverse, reports in another order:
+            // each cycle's events arrive between the other cycles'.
+            for s in 0..<3 { try await technical.publish(vote("technical", round, s), correlation: keys[s]) }
+            for s in (0..<3).reversed() { try await sentiment.publish(vote("sentiment", round, s), correlation: keys[s]) }
+            for s in [1, 0, 2] {
+                try await execution.publish(ExecutionReport(symbol: symbols[s], time: time(round), filled: 0, working: 0), correlation: keys[s])
+            }
+        }
+        let got = try await withTimeout { await collected.value }
+        #expect(got.count == expected)
+        var seen = Set<String>()
+        for d in got {
+            let key = Envelope.cycleID(symbol: d.symbol, time: d.time)
+            #expect(seen.insert(key).inserted, "\(key) decided twice")
+            let round = Int((d.time.nanoseconds / 1_000_000_000 - 1_704_067_200) / 60)
+            let s = symbols.firstIndex(of: d.symbol)!
+            #expect(d.missing.isEmpty, "\(key)")
+            #expect(d.votes.map(\.agent) == ["sentiment", "technical"])
+            #expect(d.votes.map(\.score) == [score("sentiment", round, s), score("technical", round, s)], "\(key)")
+            #expect(d.votes.map(\.reason) == ["sentiment \(round) \(s)", "technical \(round) \(s)"])
+        }
+        #expect(await orchestrator.decidedCount == expected)
+
+        // A cycle waiting only for a voter whose node is down is decided when it is marked
+        // unavailable, with the vote recorded as missing; one that is still open stays.
+        let late = Timestamp(seconds: 1_704_067_200 + 3600)
+        let waiting = Envelope.cycleID(symbol: "A", time: late)
+        let other = Envelope.cycleID(symbol: "B", time: late)
+        try await technical.publish(Vote(agent: "technical", symbol: "A", time: late, action: .buy, score: 1, confidence: 1, reason: "t"), correlation: waiting)
+        try await execution.publish(ExecutionReport(symbol: "A", time: late, filled: 0, working: 0), correlation: waiting)
+        try await technical.publish(Vote(agent: "technical", symbol: "B", time: late, action: .buy, score: 1, confidence: 1, reason: "t"), correlation: other)
+        // Every event taken by the orchestrator's loop; its handlers run before any other job
+        // of their executor, such as the call below.
+        let sent = UInt64(rounds * symbols.count * 3 + 3)
+        try await eventually("the orchestrator has taken every event") {
+            bus.statistics().subscriptions.first { $0.name == "main/orchestrator" }?.delivered == sent
+        }
+        #expect(await orchestrator.decidedCount == expected, "A's cycle waits for sentiment")
+        try await orchestrator.setUnavailable(["sentiment"])
+        #expect(await orchestrator.decidedCount == expected + 1, "only A's cycle has its report: B's still waits for it")
+        let next = try await withTimeout { () -> Decision? in
+            for await d in decisions { return d.event }
+            return nil
+        }
+        #expect(next?.symbol == "A" && next?.time == late)
+        #expect(next?.missing == ["sentiment"])
+        #expect(next?.votes.map(\.missing) == [true, false], "no vote left over from an earlier cycle")
+        await bus.shutdown()
+        try await withTimeout { await running.value }
+    }
+}
