@@ -198,26 +198,3 @@ public actor OrchestratorAgent {
         try await decide(key, at: i)
     }
 }
-
-/// A set that remembers the last `capacity` keys inserted.
-struct RecentKeys {
-    private var set: Set<String> = []
-    private var order: [String] = []
-    private var head = 0
-    let capacity: Int
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    func contains(_ key: String) -> Bool { set.contains(key) }
-
-    mutating func insert(_ key: String) {
-        guard set.insert(key).inserted else { return }
-        if order.count < capacity {
-            order.append(key)
-        } else {
-            set.remove(order[head])
-            order[head] = key
-            head = (head + 1) % capacity
-        }
-    }
-}

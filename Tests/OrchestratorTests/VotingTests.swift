@@ -124,3 +124,49 @@ func vote(_ agent: String, _ score: Double, _ confidence: Double, veto: String? 
         }
     }
 }
+
+/// The orchestrator's memory of decided cycles answers exactly like a plain set of the
+/// last `capacity` keys inserted, also when keys share a digest (here forced: a digest of
+/// three values) and once it is full and evicting.
+@Suite struct RecentKeysTests {
+    struct Reference {
+        var set: Set<String> = []
+        var order: [String] = []
+        let capacity: Int
+        mutating func insert(_ k: String) {
+            guard set.insert(k).inserted else { return }
+            order.append(k)
+            if order.count > capacity { set.remove(order.removeFirst()) }
+        }
+    }
+
+    @Test(arguments: [1, 2, 7, 64])
+    func answersLikeASetOfTheLastKeysInserted(capacity: Int) {
+        let digests: [(String, @Sendable (String) -> UInt64)] = [
+            ("fnv1a", RecentKeys.fnv1a),
+            ("three values", { UInt64($0.utf8.count % 3) }),
+        ]
+        for (name, digest) in digests {
+            var rng = SplitMix64(seed: UInt64(capacity))
+            var keys = RecentKeys(capacity: capacity, digest: digest)
+            var reference = Reference(capacity: capacity)
+            for step in 0..<3_000 {
+                let key = "S\(rng.next() % 5)@\(rng.next() % UInt64(2 * capacity + 3))"
+                if rng.next() % 2 == 0 {
+                    keys.insert(key)
+                    reference.insert(key)
+                } else {
+                    #expect(keys.contains(key) == reference.set.contains(key), "\(name), step \(step): \(key)")
+                }
+                #expect(keys.count == reference.order.count, "\(name), step \(step)")
+            }
+            for k in reference.order { #expect(keys.contains(k), "\(name): \(k) remembered") }
+        }
+    }
+
+    @Test func theDigestIsTheSameInEveryProcess() {
+        #expect(RecentKeys.fnv1a("") == 0xcbf2_9ce4_8422_2325)
+        #expect(RecentKeys.fnv1a("a") == 0xaf63_dc4c_8601_ec8c)
+        #expect(RecentKeys.fnv1a("AAPL@2024-01-02T00:00:00Z") != RecentKeys.fnv1a("AAPL@2024-01-03T00:00:00Z"))
+    }
+}
