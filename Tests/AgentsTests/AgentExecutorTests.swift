@@ -170,6 +170,24 @@ final class SeenBatches: @unchecked Sendable {
         func publish(_ volumes: ClosedRange<Int>) async throws {
             for i in volumes { try await publisher.publish(EventLoopBatchTests.bar(i)) }
         }
+
+        /// Takes the subscription's batches on the executor's loop with `handler`, counting
+        /// the calls in `seen`, until the subscription ends.
+        func consume(into seen: SeenBatches, _ handler: @escaping @Sendable (inout EnvelopeBatch) -> Void) -> Task<Void, Never> {
+            let sub = self.sub, loop = executor.eventLoop
+            return Task {
+                await sub.deliverBatches(on: loop) { _, batch in
+                    seen.calls += 1
+                    handler(&batch)
+                }
+            }
+        }
+
+        /// Ends the subscription and waits (bounded) for its consumer to finish.
+        func end(_ consumer: Task<Void, Never>) async throws {
+            sub.cancel()
+            try await withTimeout { await consumer.value }
+        }
     }
 
     /// Events queued before the loop attaches arrive as one batch, in order, and later
@@ -179,17 +197,13 @@ final class SeenBatches: @unchecked Sendable {
         defer { f.executor.stop() }
         let seen = SeenBatches()
         let sub = f.sub
-        let consumer = Task {
-            await sub.deliverBatches(on: f.executor.eventLoop) { _, batch in
-                seen.calls += 1
-                seen.largest = max(seen.largest, batch.count)
-                while let env = batch.next() { seen.volumes.append(env.event(as: Bar.self)!.volume) }
-            }
+        let consumer = f.consume(into: seen) { batch in
+            seen.largest = max(seen.largest, batch.count)
+            while let env = batch.next() { seen.volumes.append(env.event(as: Bar.self)!.volume) }
         }
         _ = await eventually { sub.stats.delivered >= 100 }
         try await f.publish(101...250)
-        sub.cancel()
-        try await withTimeout { await consumer.value }
+        try await f.end(consumer)
         #expect(seen.volumes == (1...250).map(Double.init))
         #expect(seen.largest >= 100)
         #expect(seen.calls < 250)
@@ -202,15 +216,10 @@ final class SeenBatches: @unchecked Sendable {
         let f = try await Fixture(queued: 10)
         defer { f.executor.stop() }
         let seen = SeenBatches()
-        let sub = f.sub
-        let consumer = Task {
-            await sub.deliverBatches(on: f.executor.eventLoop) { _, batch in
-                seen.calls += 1
-                if let env = batch.next() { seen.volumes.append(env.event(as: Bar.self)!.volume) }
-            }
+        let consumer = f.consume(into: seen) { batch in
+            if let env = batch.next() { seen.volumes.append(env.event(as: Bar.self)!.volume) }
         }
-        sub.cancel()
-        try await withTimeout { await consumer.value }
+        try await f.end(consumer)
         #expect(seen.volumes == (1...10).map(Double.init))
         #expect(seen.calls == 10)
     }
@@ -223,26 +232,21 @@ final class SeenBatches: @unchecked Sendable {
         let f = try await Fixture(queued: 10)
         defer { f.executor.stop() }
         let seen = SeenBatches()
-        let sub = f.sub
-        let consumer = Task {
-            await sub.deliverBatches(on: f.executor.eventLoop) { _, batch in
-                seen.calls += 1
-                do {
-                    try batch.forEach { env in
-                        let v = env.event(as: Bar.self)!.volume
-                        seen.volumes.append(v)
-                        if v == 4 { throw Stop() }
-                    }
-                    let empty = batch.isEmpty
-                    #expect(empty)
-                } catch {
-                    let left = batch.count
-                    #expect(left == 6)
+        let consumer = f.consume(into: seen) { batch in
+            do {
+                try batch.forEach { env in
+                    let v = env.event(as: Bar.self)!.volume
+                    seen.volumes.append(v)
+                    if v == 4 { throw Stop() }
                 }
+                let empty = batch.isEmpty
+                #expect(empty)
+            } catch {
+                let left = batch.count
+                #expect(left == 6)
             }
         }
-        sub.cancel()
-        try await withTimeout { await consumer.value }
+        try await f.end(consumer)
         #expect(seen.volumes == (1...10).map(Double.init))
         #expect(seen.calls == 2)
     }

@@ -5,19 +5,40 @@ import TestSupport
 import Bus
 @testable import Orchestrator
 
+/// An orchestrator on its own bus and executor, with a subscription to its decisions.
+struct OrchestratorHarness {
+    let bus = InMemoryBus()
+    let executor: AgentExecutor
+    let decisions: TypedSubscription<Decision>
+    let orchestrator: OrchestratorAgent
+    let running: Task<Void, Never>
+
+    init(_ name: String, _ config: OrchestratorConfig) async throws {
+        executor = AgentExecutor(name: name)
+        let context = AgentContext(bus: bus, node: "main", executor: executor, clock: ManualClock())
+        decisions = try await bus.subscribe(to: Decision.self, "decision.*")
+        let orchestrator = try await OrchestratorAgent(context: context, config: config)
+        self.orchestrator = orchestrator
+        running = Task { await orchestrator.run() }
+    }
+
+    /// Shuts the bus down, waits (bounded) for the orchestrator to end, stops the executor.
+    func finish() async throws {
+        await bus.shutdown()
+        let running = running
+        try await withTimeout { await running.value }
+        executor.stop()
+    }
+}
+
 /// Live mode: a cycle is decided when its vote timeout passes, with the missing votes
 /// recorded; a vote that comes later is ignored (counted), never decided a second time.
 @Suite struct LiveTimeoutTests {
     @Test func lateVotesNeverReopenADecidedCycle() async throws {
-        let bus = InMemoryBus()
-        let executor = AgentExecutor(name: "live-timeout-test")
-        defer { executor.stop() }
-        let context = AgentContext(bus: bus, node: "main", executor: executor, clock: ManualClock())
-        let decisions = try await bus.subscribe(to: Decision.self, "decision.*")
-        let config = OrchestratorConfig(voting: VotingConfig(weights: ["technical": 0.5, "sentiment": 0.5], voteTimeoutSeconds: 0.05),
-                                        voters: ["technical", "sentiment"], mode: .live)
-        let orchestrator = try await OrchestratorAgent(context: context, config: config)
-        let running = Task { await orchestrator.run() }
+        let h = try await OrchestratorHarness("live-timeout-test", OrchestratorConfig(
+            voting: VotingConfig(weights: ["technical": 0.5, "sentiment": 0.5], voteTimeoutSeconds: 0.05),
+            voters: ["technical", "sentiment"], mode: .live))
+        let (bus, decisions, orchestrator) = (h.bus, h.decisions, h.orchestrator)
         let technical = Publisher(bus: bus, source: "main/technical")
         let sentiment = Publisher(bus: bus, source: "main/sentiment")
         let t = Timestamp(seconds: 1_704_067_200)
@@ -50,8 +71,7 @@ import Bus
         #expect(second?.time == t2, "the late vote must not produce a second decision for the first cycle")
         #expect(second?.missing == ["technical"])
         #expect(await orchestrator.lateEvents == 1)
-        await bus.shutdown()
-        try await withTimeout { await running.value }
+        try await h.finish()
     }
 }
 
@@ -63,15 +83,10 @@ import Bus
 /// was not kept.)
 @Suite struct CycleTableTests {
     @Test func interleavedCyclesAreEachDecidedOnceWithTheirOwnVotes() async throws {
-        let bus = InMemoryBus()
-        let executor = AgentExecutor(name: "cycle-table-test")
-        defer { executor.stop() }
-        let context = AgentContext(bus: bus, node: "main", executor: executor, clock: ManualClock())
-        let decisions = try await bus.subscribe(to: Decision.self, "decision.*")
-        let config = OrchestratorConfig(voting: VotingConfig(weights: ["technical": 0.5, "sentiment": 0.5]),
-                                        voters: ["technical", "sentiment"], mode: .backtest)
-        let orchestrator = try await OrchestratorAgent(context: context, config: config)
-        let running = Task { await orchestrator.run() }
+        let h = try await OrchestratorHarness("cycle-table-test", OrchestratorConfig(
+            voting: VotingConfig(weights: ["technical": 0.5, "sentiment": 0.5]),
+            voters: ["technical", "sentiment"], mode: .backtest))
+        let (bus, decisions, orchestrator) = (h.bus, h.decisions, h.orchestrator)
         let technical = Publisher(bus: bus, source: "main/technical")
         let sentiment = Publisher(bus: bus, source: "main/sentiment")
         let execution = Publisher(bus: bus, source: "main/execution")
@@ -140,7 +155,6 @@ import Bus
         #expect(next?.symbol == "A" && next?.time == late)
         #expect(next?.missing == ["sentiment"])
         #expect(next?.votes.map(\.missing) == [true, false], "no vote left over from an earlier cycle")
-        await bus.shutdown()
-        try await withTimeout { await running.value }
+        try await h.finish()
     }
 }

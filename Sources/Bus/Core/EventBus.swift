@@ -57,9 +57,7 @@ public protocol EventBus: AnyObject, Sendable {
 
 extension EventBus {
     nonisolated(nonsending) public func publish(contentsOf envelopes: [Envelope]) async throws(BusError) {
-        for e in envelopes {
-            if let problem = Topic.validate(e.topic) { throw BusError(.invalidTopic, problem) }
-        }
+        try validateTopics(of: envelopes)
         for e in envelopes { try await publish(e) }
     }
 
@@ -78,6 +76,16 @@ extension EventBus {
             patterns.isEmpty ? ["*"] : patterns,
             options: SubscriptionOptions(name: name, policy: policy, types: [E.eventType]))
         return TypedSubscription(raw: raw)
+    }
+}
+
+/// Checks every topic of a batch before any of it is published (a run of one topic once):
+/// an invalid topic refuses the whole batch.
+func validateTopics(of envelopes: [Envelope]) throws(BusError) {
+    var last: String?
+    for e in envelopes where e.topic != last {
+        if let problem = Topic.validate(e.topic) { throw BusError(.invalidTopic, problem) }
+        last = e.topic
     }
 }
 

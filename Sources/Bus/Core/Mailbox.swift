@@ -120,6 +120,33 @@ final class Mailbox: Sendable {
         }
     }
 
+    /// Whom to wake after events were appended: the waiting consumer, and the loop's
+    /// consumer to put on its ready list. Taken under the lock, woken after it.
+    struct Wakeup {
+        var continuation: UnsafeContinuation<Void, Never>?
+        var schedule: EventLoop.Consumer?
+
+        static let none = Wakeup()
+
+        @inline(__always) func fire() {
+            continuation?.resume()
+            if let schedule { schedule.loop.schedule(schedule) }
+        }
+    }
+
+    /// Claims whom to wake (under the lock): the consumer leaves its wait.
+    @inline(__always) private func wakeup(_ s: inout State) -> Wakeup {
+        let w = Wakeup(continuation: s.consumer, schedule: s.claimSchedule())
+        s.consumer = nil
+        return w
+    }
+
+    /// After appending (under the lock): marks the subscription busy and claims whom to wake.
+    @inline(__always) private func appended(_ s: inout State) -> Wakeup {
+        markBusy(&s)
+        return wakeup(&s)
+    }
+
     @inline(__always) private func markIdle(_ s: inout State) {
         if s.busy {
             s.busy = false
@@ -164,26 +191,20 @@ final class Mailbox: Sendable {
     /// Offers an event without waiting.
     @inline(__always)
     func offer(_ e: Envelope) -> Offer {
-        var schedule: EventLoop.Consumer?
-        let (result, wake) = state.withLock { s -> (Offer, UnsafeContinuation<Void, Never>?) in
-            if s.cancelled { return (.gone, nil) }
-            if s.finished { return (.closed, nil) }
+        let (result, wake) = state.withLock { s -> (Offer, Wakeup) in
+            if s.cancelled { return (.gone, .none) }
+            if s.finished { return (.closed, .none) }
             switch admit(&s) {
             case .append: break
-            case .drop: return (.dropped, nil)
-            case .full: return (.full, nil)
+            case .drop: return (.dropped, .none)
+            case .full: return (.full, .none)
             }
             s.queue.append(e)
             s.accepted &+= 1
             if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
-            markBusy(&s)
-            schedule = s.claimSchedule()
-            let c = s.consumer
-            s.consumer = nil
-            return (.accepted, c)
+            return (.accepted, appended(&s))
         }
-        wake?.resume()
-        if let schedule { schedule.loop.schedule(schedule) }
+        wake.fire()
         return result
     }
 
@@ -192,13 +213,12 @@ final class Mailbox: Sendable {
     /// `.closed`), or the index of the first event that found the queue full (`.full`: the
     /// caller waits for room with it, then offers the rest).
     func offer(contentsOf batch: [Envelope], from start: Int, to end: Int) -> (Int, Offer) {
-        var schedule: EventLoop.Consumer?
-        let (next, result, wake) = state.withLock { s -> (Int, Offer, UnsafeContinuation<Void, Never>?) in
-            if s.cancelled { return (end, .gone, nil) }
-            if s.finished { return (start, .closed, nil) }
+        let (next, result, wake) = state.withLock { s -> (Int, Offer, Wakeup) in
+            if s.cancelled { return (end, .gone, .none) }
+            if s.finished { return (start, .closed, .none) }
             var i = start
             var result = Offer.accepted
-            var appended = false
+            var added = false
             let everyType = typeMask == ~0
             scan: while i < end {
                 if !everyType && typeMask & batch[i].payload.typeBit == 0 {
@@ -216,19 +236,13 @@ final class Mailbox: Sendable {
                 }
                 s.queue.append(batch[i])
                 s.accepted &+= 1
-                appended = true
+                added = true
                 i += 1
             }
             if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
-            guard appended else { return (i, result, nil) }
-            markBusy(&s)
-            schedule = s.claimSchedule()
-            let c = s.consumer
-            s.consumer = nil
-            return (i, result, c)
+            return (i, result, added ? appended(&s) : .none)
         }
-        wake?.resume()
-        if let schedule { schedule.loop.schedule(schedule) }
+        wake.fire()
         return (next, result)
     }
 
@@ -241,24 +255,20 @@ final class Mailbox: Sendable {
         }
         let error: BusError? = await withTaskCancellationHandler {
             await withUnsafeContinuation { (c: UnsafeContinuation<BusError?, Never>) in
-                let (immediate, wake) = state.withLock { s -> (BusError??, UnsafeContinuation<Void, Never>?) in
-                    if s.cancelledTokens.remove(token) != nil { return (.some(BusError(.cancelled, "publish cancelled while waiting for room")), nil) }
-                    if s.cancelled { return (.some(nil), nil) }
-                    if s.finished { return (.some(.closed), nil) }
+                let (immediate, wake) = state.withLock { s -> (BusError??, Wakeup) in
+                    if s.cancelledTokens.remove(token) != nil { return (.some(BusError(.cancelled, "publish cancelled while waiting for room")), .none) }
+                    if s.cancelled { return (.some(nil), .none) }
+                    if s.finished { return (.some(.closed), .none) }
                     if s.queue.count < policy.capacity {
                         s.queue.append(e)
                         s.accepted &+= 1
                         if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
-                        markBusy(&s)
-                        if let a = s.claimSchedule() { a.loop.schedule(a) }
-                        let w = s.consumer
-                        s.consumer = nil
-                        return (.some(nil), w)
+                        return (.some(nil), appended(&s))
                     }
                     s.blocked.append(Blocked(envelope: e, continuation: c, token: token))
-                    return (.none, nil)
+                    return (.none, .none)
                 }
-                wake?.resume()
+                wake.fire()
                 if let immediate { c.resume(returning: immediate) }
             }
         } onCancel: {
@@ -286,14 +296,13 @@ final class Mailbox: Sendable {
     /// (cancelled or finished): the rest of the batch is discarded.
     func offerBatch(_ batch: inout Ring<Envelope>, parker: ThreadParker) -> Bool {
         while !batch.isEmpty {
-            var schedule: EventLoop.Consumer?
-            let (open, wake) = state.withLock { s -> (Bool, UnsafeContinuation<Void, Never>?) in
-                if s.cancelled || s.finished { return (false, nil) }
-                var appended = false
+            let (open, wake) = state.withLock { s -> (Bool, Wakeup) in
+                if s.cancelled || s.finished { return (false, .none) }
+                var added = false
                 if s.queue.isEmpty && batch.count <= policy.capacity {
                     swap(&s.queue, &batch)
                     s.accepted &+= UInt64(s.queue.count)
-                    appended = true
+                    added = true
                 } else {
                     take: while let e = batch.popFirst() {
                         switch admit(&s) {
@@ -305,20 +314,14 @@ final class Mailbox: Sendable {
                         }
                         s.queue.append(e)
                         s.accepted &+= 1
-                        appended = true
+                        added = true
                     }
                 }
                 if s.queue.count > s.maxDepth { s.maxDepth = s.queue.count }
                 if !batch.isEmpty { s.parkedProducer = parker }
-                guard appended else { return (true, nil) }
-                markBusy(&s)
-                schedule = s.claimSchedule()
-                let c = s.consumer
-                s.consumer = nil
-                return (true, c)
+                return (true, added ? appended(&s) : .none)
             }
-            wake?.resume()
-            if let schedule { schedule.loop.schedule(schedule) }
+            wake.fire()
             if !open {
                 batch.removeAll()
                 return false
@@ -425,30 +428,27 @@ final class Mailbox: Sendable {
     /// Stops new input. What is queued is still delivered, then the consumer's loop ends.
     /// Publishers waiting for room get `BusError.closed`.
     func finish() {
-        let (blocked, wake) = state.withLock { s -> ([Blocked], UnsafeContinuation<Void, Never>?) in
+        let (blocked, wake) = state.withLock { s -> ([Blocked], Wakeup) in
             s.finished = true
-            if let a = s.claimSchedule() { a.loop.schedule(a) }
             let b = s.blocked
             s.blocked = []
             s.parkedProducer?.unpark()
             s.parkedProducer = nil
-            let w = s.consumer
-            s.consumer = nil
-            if s.queue.isEmpty && w != nil { markIdle(&s) }
+            let w = wakeup(&s)
+            if s.queue.isEmpty && w.continuation != nil { markIdle(&s) }
             return (b, w)
         }
         for b in blocked { b.continuation.resume(returning: .closed) }
-        wake?.resume()
+        wake.fire()
     }
 
     /// Unsubscribes: no new input, blocked publishers are released (they skip this
     /// subscription). With `discard`, queued events are dropped and counted as dropped;
     /// otherwise the consumer still receives them. Returns false if already cancelled.
     func cancel(discard: Bool) -> Bool {
-        let (was, blocked, wake) = state.withLock { s -> (Bool, [Blocked], UnsafeContinuation<Void, Never>?) in
-            if s.cancelled { return (false, [], nil) }
+        let (was, blocked, wake) = state.withLock { s -> (Bool, [Blocked], Wakeup) in
+            if s.cancelled { return (false, [], .none) }
             s.cancelled = true
-            if let a = s.claimSchedule() { a.loop.schedule(a) }
             let b = s.blocked
             s.blocked = []
             s.parkedProducer?.unpark()
@@ -457,13 +457,12 @@ final class Mailbox: Sendable {
                 s.dropped &+= UInt64(s.queue.count)
                 s.queue.removeAll()
             }
-            let w = s.consumer
-            s.consumer = nil
+            let w = wakeup(&s)
             if s.queue.isEmpty { markIdle(&s) }
             return (true, b, w)
         }
         for b in blocked { b.continuation.resume(returning: nil) }
-        wake?.resume()
+        wake.fire()
         return was
     }
 

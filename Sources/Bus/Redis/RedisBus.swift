@@ -81,11 +81,7 @@ public final class RedisBus: EventBus {
     /// the publish queue fills), after checking every topic: an invalid one refuses the
     /// whole batch.
     nonisolated(nonsending) public func publish(contentsOf envelopes: [Envelope]) async throws(BusError) {
-        var last: String?
-        for e in envelopes where e.topic != last {
-            if let problem = Topic.validate(e.topic) { throw BusError(.invalidTopic, problem) }
-            last = e.topic
-        }
+        try validateTopics(of: envelopes)
         try await writer.publish(contentsOf: envelopes)
     }
 
