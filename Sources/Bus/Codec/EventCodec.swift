@@ -49,19 +49,21 @@ public enum EventCodec {
     /// - Parameters:
     ///   - channel: the topic the message arrived on; used when the message has no `topic`.
     ///   - receivedAt: used when the message has no `published` time.
+    ///   - strings: makes the envelope's topic, source, cycle id and causing event's source,
+    ///     so that a stream of events shares them (see ``StringInterner``); one per thread.
     public static func decode(
-        _ bytes: UnsafeBufferPointer<UInt8>, channel: String? = nil, receivedAt: Timestamp? = nil
+        _ bytes: UnsafeBufferPointer<UInt8>, channel: String? = nil, receivedAt: Timestamp? = nil,
+        strings: StringInterner? = nil
     ) throws(WireError) -> Envelope {
-        var r = JSONReader(bytes)
-        var h = Header()
         // Our own encoder's layout first: fixed keys in a fixed order, read without key
-        // dispatch. Anything else (another key order, whitespace, an error) is read by the
-        // general parser from the start, which also words the errors.
-        if !canonical(&r, &h) {
-            r = JSONReader(bytes)
-            h = Header()
-            try general(&r, &h)
-        }
+        // dispatch, straight into the envelope. Anything else (another key order, whitespace,
+        // an error, a value the checks refuse) is read by the general parser from the start,
+        // which also words the errors.
+        var r = JSONReader(bytes)
+        if let e = canonical(&r, strings: strings) { return e }
+        r = JSONReader(bytes)
+        var h = Header()
+        try general(&r, &h)
         return try finish(h, &r, channel: channel, receivedAt: receivedAt)
     }
 
@@ -83,41 +85,40 @@ public enum EventCodec {
         var inlineError: WireError?
     }
 
-    /// Reads exactly what `encode` writes; false at the first difference.
-    static func canonical(_ r: inout JSONReader, _ h: inout Header) -> Bool {
+    /// Reads exactly what `encode` writes into an envelope; nil at the first difference, or
+    /// when a check of ``finish(_:_:channel:receivedAt:)`` would refuse it.
+    static func canonical(_ r: inout JSONReader, strings: StringInterner? = nil) -> Envelope? {
         do throws(WireError) {
-            guard r.consume("{\"schema\":") else { return false }
-            h.schema = try r.readInt()
-            guard r.consume(",\"id\":") else { return false }
-            h.idSlice = try r.readStringSlice()
-            guard r.consume(",\"type\":") else { return false }
-            let slice = try r.readStringSlice()
-            guard let known = EventType(wireName: slice) else { return false }
-            h.knownType = known
-            h.type = known.rawValue
-            guard r.consume(",\"topic\":") else { return false }
-            h.topic = try r.readString()
-            guard r.consume(",\"source\":") else { return false }
-            h.source = try r.readString()
-            guard r.consume(",\"seq\":") else { return false }
-            h.seq = try r.readUInt64()
-            guard r.consume(",\"time\":") else { return false }
-            h.time = try r.readTimestamp()
-            guard r.consume(",\"published\":") else { return false }
-            h.published = try r.readTimestamp()
-            if r.consume(",\"correlation\":") { h.correlation = try r.readString() }
-            if r.consume(",\"causation\":") { h.causation = EventID(wire: try r.readStringSlice()) }
-            guard r.consume(",\"data\":") else { return false }
-            let start = r.pos
-            h.inlinePayload = try Payload.decode(known, from: &r)
-            h.data = start..<r.pos
+            guard r.consume("{\"schema\":") else { return nil }
+            let schema = try r.readInt()
+            guard schema == Envelope.currentSchema, r.consume(",\"id\":") else { return nil }
+            let idSlice = try r.readStringSlice()
+            guard r.consume(",\"type\":"), let known = EventType(wireName: try r.readStringSlice()),
+                  r.consume(",\"topic\":") else { return nil }
+            let topic = try r.readString(interning: strings)
+            guard r.consume(",\"source\":") else { return nil }
+            let source = try r.readString(interning: strings)
+            guard r.consume(",\"seq\":") else { return nil }
+            let seq = try r.readUInt64()
+            // Only an id that is `<source>:<seq>` (what `encode` writes for a local event).
+            guard idSlice.isEventID(source: source, seq: seq), r.consume(",\"time\":") else { return nil }
+            let time = try r.readTimestamp()
+            guard r.consume(",\"published\":") else { return nil }
+            let published = try r.readTimestamp()
+            let correlation = r.consume(",\"correlation\":") ? try r.readString(interning: strings) : nil
+            let causation = r.consume(",\"causation\":") ? EventID(wire: try r.readStringSlice(), interning: strings) : nil
+            guard r.consume(",\"data\":") else { return nil }
+            let payload = try Payload.decode(known, from: &r)
             // The Redis transport appends the per-topic sequence last (read by the transport).
             if r.consume(",\"topicSeq\":") { _ = try r.readUInt64() }
-            guard r.consume("}") else { return false }
+            guard r.consume("}") else { return nil }
             try r.expectEnd()
-            return true
+            if case .bar(let b) = payload, b.problem != nil { return nil }
+            return Envelope(
+                topic: topic, source: source, seq: seq, time: time, published: published,
+                correlation: correlation, causation: causation, payload: payload, foreignID: nil, schema: schema)
         } catch {
-            return false
+            return nil
         }
     }
 

@@ -409,6 +409,22 @@ public struct JSONReader {
         throw WireError("unterminated string", offset: start)
     }
 
+    /// ``readString()``, made by `interner` when there is one (plain ASCII strings only;
+    /// anything else, and every error, goes through ``readString()``).
+    @inline(__always) public mutating func readString(interning interner: StringInterner?) throws(WireError) -> String {
+        guard let interner else { return try readString() }
+        skipWhitespace()
+        if pos < buf.count, buf[pos] == 0x22 {
+            let start = pos + 1
+            let (end, ascii) = scanString(from: start)
+            if ascii, end < buf.count, buf[end] == 0x22 {
+                pos = end + 1
+                return interner.string(utf8: UnsafeBufferPointer(rebasing: buf[start..<end]))
+            }
+        }
+        return try readString()
+    }
+
     /// A String from UTF-8 bytes; nil if they are not valid UTF-8. ASCII takes a fast path.
     static func makeString(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         var ascii = true

@@ -202,6 +202,8 @@ final class RedisReader: @unchecked Sendable {
 
     // The message being dispatched, decoded once. The same message reaches us once per
     // matching pattern, back to back: with several patterns the last one is remembered.
+    /// Makes the strings every event repeats (source, topic, cycle id) once (reader thread only).
+    private let strings = StringInterner()
     @exclusivity(unchecked) private var current: Envelope?
     @exclusivity(unchecked) private var currentError: WireError?
     @exclusivity(unchecked) private var currentStream = -1
@@ -664,7 +666,7 @@ final class RedisReader: @unchecked Sendable {
             return
         }
         do throws(WireError) {
-            current = try EventCodec.decode(payload, channel: topic, receivedAt: receivedAt)
+            current = try EventCodec.decode(payload, channel: topic, receivedAt: receivedAt, strings: strings)
         } catch {
             malformedLocal &+= 1
             current = nil
