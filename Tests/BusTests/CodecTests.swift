@@ -119,6 +119,48 @@ import Testing
         #expect(escaped == "é📈\n")
     }
 
+    /// Every length from 0 to 40 with a byte to escape (or none) at every position: the writer
+    /// copies clean 8-byte words whole and tests a string's last partial word as its last 8
+    /// bytes, so the escape's place relative to those words matters. The output is exactly
+    /// what a byte-by-byte escaper writes, and reads back.
+    @Test func escapesAtEveryPositionOfEveryLength() throws {
+        func reference(_ bytes: [UInt8]) -> [UInt8] {
+            var out: [UInt8] = [0x22]
+            for c in bytes {
+                switch c {
+                case 0x22: out += [0x5C, 0x22]
+                case 0x5C: out += [0x5C, 0x5C]
+                case 0x0A: out += [0x5C, 0x6E]
+                case 0x0D: out += [0x5C, 0x72]
+                case 0x09: out += [0x5C, 0x74]
+                case 0x08: out += [0x5C, 0x62]
+                case 0x0C: out += [0x5C, 0x66]
+                case ..<0x20: out += Array(String(format: "\\u%04x", c).utf8)
+                default: out.append(c)
+                }
+            }
+            return out + [0x22]
+        }
+        var w = JSONWriter(capacity: 16)
+        for n in 0...40 {
+            for at in -1..<n {
+                for special: UInt8 in [0x22, 0x5C, 0x0A, 0x01, 0x1F] {
+                    var bytes = (0..<n).map { UInt8(0x61 + $0 % 26) }
+                    if at >= 0 { bytes[at] = special }
+                    w.reset()
+                    bytes.withUnsafeBufferPointer { w.out.appendQuoted($0) }
+                    #expect(w.bytes == reference(bytes), "length \(n), escape at \(at)")
+                    let back = try JSONReader.withReader(w.bytes) { (r: inout JSONReader) throws(WireError) in try r.readString() }
+                    #expect(Array(back.utf8) == bytes)
+                    let s = String(decoding: bytes, as: UTF8.self)
+                    w.reset()
+                    w.value(s)
+                    #expect(w.bytes == reference(bytes))
+                }
+            }
+        }
+    }
+
     @Test func timestampsFormatAndParse() throws {
         #expect(Timestamp(seconds: 0).iso8601 == "1970-01-01T00:00:00Z")
         #expect(Timestamp(nanoseconds: 1_704_205_800_125_000_000).iso8601 == "2024-01-02T14:30:00.125Z")

@@ -47,20 +47,24 @@ public struct JSONKey {
     /// True when these bytes are exactly `<source>:<seq>`.
     func isEventID(source: String, seq: UInt64) -> Bool {
         guard !escaped, seq > 0 else { return false }
+        // The source's own bytes where it has them (no copy of the string, so no retain).
+        if let answer = source.utf8.withContiguousStorageIfAvailable({ isEventID(source: $0, seq: seq) }) { return answer }
         var src = source
-        return src.withUTF8 { u -> Bool in
-            guard count > u.count + 1, memcmp(base, u.baseAddress!, u.count) == 0, base[u.count] == 0x3A else { return false }
-            var v: UInt64 = 0
-            var i = u.count + 1
-            guard count - i <= 20 else { return false }
-            while i < count {
-                let d = base[i] &- 0x30
-                guard d < 10 else { return false }
-                v = v &* 10 &+ UInt64(d)
-                i += 1
-            }
-            return v == seq && base[u.count + 1] != 0x30
+        return src.withUTF8 { isEventID(source: $0, seq: seq) }
+    }
+
+    private func isEventID(source u: UnsafeBufferPointer<UInt8>, seq: UInt64) -> Bool {
+        guard count > u.count + 1, u.count == 0 || memcmp(base, u.baseAddress!, u.count) == 0, base[u.count] == 0x3A else { return false }
+        var v: UInt64 = 0
+        var i = u.count + 1
+        guard count - i <= 20 else { return false }
+        while i < count {
+            let d = base[i] &- 0x30
+            guard d < 10 else { return false }
+            v = v &* 10 &+ UInt64(d)
+            i += 1
         }
+        return v == seq && base[u.count + 1] != 0x30
     }
 
     /// The key as a String (escapes decoded).
@@ -412,14 +416,15 @@ public struct JSONReader {
     /// ``readString()``, made by `interner` when there is one (plain ASCII strings only;
     /// anything else, and every error, goes through ``readString()``).
     @inline(__always) public mutating func readString(interning interner: StringInterner?) throws(WireError) -> String {
-        guard let interner else { return try readString() }
+        // No `if let`: binding the optional retains and releases the interner on every call.
+        guard interner != nil else { return try readString() }
         skipWhitespace()
         if pos < buf.count, buf[pos] == 0x22 {
             let start = pos + 1
             let (end, ascii) = scanString(from: start)
             if ascii, end < buf.count, buf[end] == 0x22 {
                 pos = end + 1
-                return interner.string(utf8: UnsafeBufferPointer(rebasing: buf[start..<end]))
+                return interner.unsafelyUnwrapped.string(utf8: UnsafeBufferPointer(rebasing: buf[start..<end]))
             }
         }
         return try readString()

@@ -124,6 +124,8 @@ public struct JSONWriter: Sendable {
 
     /// A quoted, escaped JSON string. Clean 8-byte chunks are copied whole.
     public mutating func appendQuoted(_ s: String) {
+        // The string's own bytes where it has them (no copy of the string, so no retain).
+        if s.utf8.withContiguousStorageIfAvailable({ out.appendQuoted($0) }) != nil { return }
         var s = s
         s.withUTF8 { u in out.appendQuoted(u) }
     }
@@ -165,7 +167,9 @@ public struct JSONWriter: Sendable {
                 while k <= 9 {
                     let scaled = a * JSONWriter.powers[k]
                     if scaled >= 9_007_199_254_740_992 { break }
-                    let m = scaled.rounded()
+                    // Nearest integer without a libm call: below 2^52, adding ½ and truncating
+                    // rounds half up; a wrong m fails the exactness test below either way.
+                    let m = scaled < 4_503_599_627_370_496 ? Double(UInt64(scaled + 0.5)) : scaled
                     if m / JSONWriter.powers[k] == a {
                         if v < 0 { out.append(0x2D) }
                         out.appendFixed(UInt64(m), decimals: k)
@@ -290,18 +294,23 @@ public final class ByteBuffer: @unchecked Sendable {
 
     /// The escaped body of a JSON string, without the quotes.
     func appendEscapedBody(_ s: String) {
+        if s.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) != nil { return }
         var s = s
         s.withUTF8 { appendEscaped($0) }
     }
 
     /// `"…"` with JSON escapes.
     func appendQuoted(_ u: UnsafeBufferPointer<UInt8>) {
-        append(0x22)
+        reserve(u.count + 2)
+        base[count] = 0x22
+        count &+= 1
         appendEscaped(u)
         append(0x22)
     }
 
-    /// JSON string escapes. Eight bytes at a time while no byte needs escaping.
+    /// JSON string escapes. Eight bytes at a time while no byte needs escaping; the last
+    /// partial word of a string of 8 bytes or more is tested and copied as the string's
+    /// last 8 bytes, rewriting a few bytes already written with the same values.
     func appendEscaped(_ u: UnsafeBufferPointer<UInt8>) {
         let n = u.count
         guard n > 0 else { return }
@@ -315,6 +324,15 @@ public final class ByteBuffer: @unchecked Sendable {
             UnsafeMutableRawPointer(p).storeBytes(of: w, as: UInt64.self)
             p += 8
             i += 8
+        }
+        if i + 8 > n && i >= 8 && i < n {
+            // The loop ran out (did not stop at an escape) with 1–7 bytes left.
+            let w = UnsafeRawPointer(src + n - 8).loadUnaligned(as: UInt64.self)
+            if !SWAR.needsEscape(w) {
+                UnsafeMutableRawPointer(p - (8 - (n - i))).storeBytes(of: w, as: UInt64.self)
+                count = p - base + (n - i)
+                return
+            }
         }
         while i < n {
             let c = src[i]
