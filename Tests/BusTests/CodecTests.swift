@@ -105,6 +105,54 @@ import Testing
         }
     }
 
+    /// A decimal of up to 15 significant digits and up to 9 decimals (prices, sizes,
+    /// fractions) is written back as exactly those digits: no other decimal that short
+    /// reads as the same double, so anything else would be a longer form or a wrong one.
+    @Test func shortDecimalsAreWrittenAsTheirDigits() throws {
+        var rng = SplitMix64(seed: 0xDEC)
+        var w = JSONWriter()
+        for _ in 0..<50_000 {
+            let decimals = Int(rng.next() % 10)
+            let intDigits = Int(rng.next() % UInt64(15 - decimals)) + 1  // ≤ 15 significant digits
+            var text = rng.next() % 4 == 0 ? "-" : ""
+            text += String(rng.next() % 9 + 1)
+            for _ in 1..<intDigits { text += String(rng.next() % 10) }
+            if decimals > 0 {
+                text += "."
+                for _ in 1..<decimals { text += String(rng.next() % 10) }
+                text += String(rng.next() % 9 + 1)
+            }
+            let v = try #require(Double(text))
+            w.reset()
+            w.appendDouble(v)
+            if w.string != text {
+                Issue.record("\(text) written as \(w.string)")
+                return
+            }
+        }
+    }
+
+    /// The byte comparison behind key and literal matching: equal at every length 0–40,
+    /// and unequal when any one byte differs (each of its overlapping loads must count).
+    @Test func sameBytesTellsEveryDifference() {
+        var rng = SplitMix64(seed: 0x5A)
+        for n in 0...40 {
+            let a = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var b = a
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    #expect(n == 0 || sameBytes(pa.baseAddress!, pb.baseAddress!, n), "length \(n)")
+                }
+            }
+            for i in 0..<n {
+                b[i] ^= 0x01 << UInt8(i % 8)
+                let same = a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in sameBytes(pa.baseAddress!, pb.baseAddress!, n) } }
+                #expect(!same, "length \(n), byte \(i) differs")
+                b[i] = a[i]
+            }
+        }
+    }
+
     @Test func stringsWithEscapesAndUnicodeRoundTrip() throws {
         let samples = ["plain", "quote \" backslash \\ slash /", "tab\tnewline\ncr\r", "\u{0001}\u{001F}", "émoji 📈 €", "long " + String(repeating: "x", count: 300), ""]
         for s in samples {

@@ -37,11 +37,7 @@ public struct JSONKey {
         let n = name.utf8CodeUnitCount
         if k.escaped { return k.string == String(decoding: UnsafeBufferPointer(start: name.utf8Start, count: n), as: UTF8.self) }
         guard k.count == n else { return false }
-        if n == 0 { return true }
-        // First and last bytes before the call: most mismatches end here.
-        let s = name.utf8Start
-        guard k.base[0] == s[0], k.base[n - 1] == s[n - 1] else { return false }
-        return n <= 2 || memcmp(k.base + 1, s + 1, n - 2) == 0
+        return sameBytes(k.base, name.utf8Start, n)
     }
 
     /// True when these bytes are exactly `<source>:<seq>`.
@@ -54,7 +50,7 @@ public struct JSONKey {
     }
 
     private func isEventID(source u: UnsafeBufferPointer<UInt8>, seq: UInt64) -> Bool {
-        guard count > u.count + 1, u.count == 0 || memcmp(base, u.baseAddress!, u.count) == 0, base[u.count] == 0x3A else { return false }
+        guard count > u.count + 1, u.count == 0 || sameBytes(base, u.baseAddress!, u.count), base[u.count] == 0x3A else { return false }
         var v: UInt64 = 0
         var i = u.count + 1
         guard count - i <= 20 else { return false }
@@ -74,6 +70,29 @@ public struct JSONKey {
         quoted.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
         quoted.append(0x22)
         return (try? JSONReader.withReader(quoted) { (r: inout JSONReader) throws(WireError) in try r.readString() }) ?? ""
+    }
+}
+
+/// True when the `n` bytes at `a` and at `b` are the same. Up to 32 bytes (keys, field
+/// literals, sources, timestamps) by overlapping loads from each side, no call.
+@inlinable @inline(__always)
+func sameBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    switch n {
+    case 0: return true
+    case 1...3: return a[0] == b[0] && a[n >> 1] == b[n >> 1] && a[n - 1] == b[n - 1]
+    case 4...8:
+        return ra.loadUnaligned(as: UInt32.self) == rb.loadUnaligned(as: UInt32.self)
+            && ra.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == rb.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+    case 9...16:
+        return ra.loadUnaligned(as: UInt64.self) == rb.loadUnaligned(as: UInt64.self)
+            && ra.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+    case 17...32:
+        return ra.loadUnaligned(as: UInt64.self) == rb.loadUnaligned(as: UInt64.self)
+            && ra.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            && ra.loadUnaligned(fromByteOffset: n - 16, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: n - 16, as: UInt64.self)
+            && ra.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+    default: return memcmp(a, b, n) == 0
     }
 }
 
@@ -138,6 +157,7 @@ public struct JSONReader {
         let n = buf.count
         guard p < n else { return }
         let b = buf.baseAddress!
+        if b[p] > 0x20 { return }  // the usual case: no whitespace (all of it is ≤ 0x20)
         while p < n {
             let c = b[p]
             if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { p += 1 } else { break }
@@ -213,7 +233,7 @@ public struct JSONReader {
     /// Consumes exactly `literal` if the bytes at the position are it; true if they were.
     @inline(__always) public mutating func consume(_ literal: StaticString) -> Bool {
         let n = literal.utf8CodeUnitCount
-        guard buf.count - pos >= n, memcmp(buf.baseAddress! + pos, literal.utf8Start, n) == 0 else { return false }
+        guard buf.count - pos >= n, sameBytes(buf.baseAddress! + pos, literal.utf8Start, n) else { return false }
         pos += n
         return true
     }
@@ -606,8 +626,8 @@ public struct JSONReader {
                 let n = end - start
                 let b = buf.baseAddress!
                 if n > 0 {
-                    if n == recentTime0.count, memcmp(b + start, b + recentTime0.start, n) == 0 { return recentTime0.value }
-                    if n == recentTime1.count, memcmp(b + start, b + recentTime1.start, n) == 0 { return recentTime1.value }
+                    if n == recentTime0.count, sameBytes(b + start, b + recentTime0.start, n) { return recentTime0.value }
+                    if n == recentTime1.count, sameBytes(b + start, b + recentTime1.start, n) { return recentTime1.value }
                 }
                 if let t = ISO8601.parse(bytes: UnsafeBufferPointer(rebasing: buf[start..<end])) {
                     recentTime1 = recentTime0
@@ -645,7 +665,7 @@ public struct JSONReader {
                 let bytes = buf.baseAddress! + pos + 1
                 for c in E.allCases {
                     var name = c.rawValue
-                    let same = name.withUTF8 { u in u.count == n && (n == 0 || memcmp(u.baseAddress!, bytes, n) == 0) }
+                    let same = name.withUTF8 { u in u.count == n && (n == 0 || sameBytes(u.baseAddress!, bytes, n)) }
                     if same {
                         pos = end + 1
                         return c

@@ -44,7 +44,7 @@ public final class StringInterner {
         guard n > 15, n <= StringInterner.maxBytes else { return String(decoding: u, as: UTF8.self) }
         let slot = StringInterner.slot(of: u)
         let stored = bytes + slot * StringInterner.maxBytes
-        if lengths[slot] == n, memcmp(stored, u.baseAddress!, n) == 0 {
+        if lengths[slot] == n, sameBytes(stored, u.baseAddress!, n) {
             hits &+= 1
             return strings[slot]
         }

@@ -69,7 +69,7 @@ extension EventType {
             return
         }
         for (t, name) in EventType.wireNames where name.count == k.count {
-            if name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, k.base, k.count) == 0 }) {
+            if name.withUnsafeBufferPointer({ sameBytes($0.baseAddress!, k.base, k.count) }) {
                 self = t
                 return
             }
