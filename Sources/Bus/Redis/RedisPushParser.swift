@@ -49,9 +49,12 @@ struct PushAssembly {
 /// Not a real object: hiredis only needs a non-null pointer back.
 nonisolated(unsafe) private let sentinel = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
 
+/// Runs `body` on the reader that owns the connection. The reader outlives its connection,
+/// so it is borrowed as it is (no retain and release per parsed element, which
+/// `takeUnretainedValue()` would cost).
 @inline(__always)
-private func owner(_ task: UnsafePointer<redisReadTask>?) -> RedisReader {
-    Unmanaged<RedisReader>.fromOpaque(task!.pointee.privdata!).takeUnretainedValue()
+private func withOwner<R>(_ task: UnsafePointer<redisReadTask>?, _ body: (RedisReader) -> R) -> R {
+    Unmanaged<RedisReader>.fromOpaque(task!.pointee.privdata!)._withUnsafeGuaranteedRef(body)
 }
 
 /// The reply-building functions of the subscriber connection (one table for the process).
@@ -60,11 +63,11 @@ nonisolated(unsafe) let pushReplyFunctions: UnsafeMutablePointer<redisReplyObjec
     f.initialize(to: redisReplyObjectFunctions(
         createString: { task, str, len in
             let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(str).map { $0.assumingMemoryBound(to: UInt8.self) }, count: len)
-            owner(task).assembleString(task!.pointee, bytes)
+            withOwner(task) { $0.assembleString(task!.pointee, bytes) }
             return sentinel
         },
         createArray: { task, _ in
-            if task!.pointee.parent == nil { owner(task).assembly.kind = .none }
+            if task!.pointee.parent == nil { withOwner(task) { $0.assembly.kind = .none } }
             return sentinel
         },
         createInteger: { _, _ in sentinel },
