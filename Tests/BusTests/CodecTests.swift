@@ -153,6 +153,39 @@ import Testing
         }
     }
 
+    /// Integers and fixed-point decimals are written like Swift's own formatting, at every
+    /// digit count and around every power of ten (the digit count comes from the bit length).
+    @Test func integersAndFixedPointAreWrittenDigitForDigit() {
+        var values: [UInt64] = [0, 1, 9, 10, 99, 100, UInt64.max, UInt64.max - 1]
+        var p: UInt64 = 1
+        for _ in 0..<19 {
+            p *= 10
+            values += [p - 1, p, p + 1]
+        }
+        var rng = SplitMix64(seed: 0x1D)
+        for _ in 0..<20_000 { values.append(rng.next() >> (rng.next() % 64)) }
+        var w = JSONWriter()
+        for v in values {
+            w.reset()
+            w.appendUInt(v)
+            #expect(w.string == String(v))
+            if v <= UInt64(Int64.max) {
+                w.reset()
+                w.appendInt(-Int64(v))
+                #expect(w.string == (v == 0 ? "0" : "-" + String(v)))
+            }
+            let k = Int(v % 10)
+            w.reset()
+            w.out.appendFixed(v, decimals: k)
+            var digits = String(v)
+            if k > 0 {
+                if digits.count <= k { digits = String(repeating: "0", count: k - digits.count + 1) + digits }
+                digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -k))
+            }
+            #expect(w.string == digits, "\(v) with \(k) decimals")
+        }
+    }
+
     @Test func stringsWithEscapesAndUnicodeRoundTrip() throws {
         let samples = ["plain", "quote \" backslash \\ slash /", "tab\tnewline\ncr\r", "\u{0001}\u{001F}", "émoji 📈 €", "long " + String(repeating: "x", count: 300), ""]
         for s in samples {
