@@ -49,18 +49,18 @@ public enum EventCodec {
     /// - Parameters:
     ///   - channel: the topic the message arrived on; used when the message has no `topic`.
     ///   - receivedAt: used when the message has no `published` time.
-    ///   - strings: makes the envelope's topic, source, cycle id and causing event's source,
-    ///     so that a stream of events shares them (see ``StringInterner``); one per thread.
+    ///   - cache: what this thread remembers from earlier messages (the strings and the
+    ///     second that events repeat: see ``DecodeCache``); one per thread.
     public static func decode(
         _ bytes: UnsafeBufferPointer<UInt8>, channel: String? = nil, receivedAt: Timestamp? = nil,
-        strings: StringInterner? = nil
+        cache: DecodeCache? = nil
     ) throws(WireError) -> Envelope {
         // Our own encoder's layout first: fixed keys in a fixed order, read without key
         // dispatch, straight into the envelope. Anything else (another key order, whitespace,
         // an error, a value the checks refuse) is read by the general parser from the start,
         // which also words the errors.
         var r = JSONReader(bytes)
-        if let e = canonical(&r, strings: strings) { return e }
+        if let e = canonical(&r, cache: cache) { return e }
         r = JSONReader(bytes)
         var h = Header()
         try general(&r, &h)
@@ -87,7 +87,8 @@ public enum EventCodec {
 
     /// Reads exactly what `encode` writes into an envelope; nil at the first difference, or
     /// when a check of ``finish(_:_:channel:receivedAt:)`` would refuse it.
-    static func canonical(_ r: inout JSONReader, strings: StringInterner? = nil) -> Envelope? {
+    static func canonical(_ r: inout JSONReader, cache: DecodeCache? = nil) -> Envelope? {
+        let strings = cache?.strings
         do throws(WireError) {
             guard r.consume("{\"schema\":") else { return nil }
             let schema = try r.readInt()
@@ -102,9 +103,9 @@ public enum EventCodec {
             let seq = try r.readUInt64()
             // Only an id that is `<source>:<seq>` (what `encode` writes for a local event).
             guard idSlice.isEventID(source: source, seq: seq), r.consume(",\"time\":") else { return nil }
-            let time = try r.readTimestamp()
+            let time = try r.readTimestamp(cache: cache)
             guard r.consume(",\"published\":") else { return nil }
-            let published = try r.readTimestamp()
+            let published = try r.readTimestamp(cache: cache)
             let correlation = r.consume(",\"correlation\":") ? try r.readString(interning: strings) : nil
             let causation = r.consume(",\"causation\":") ? EventID(wire: try r.readStringSlice(), interning: strings) : nil
             guard r.consume(",\"data\":") else { return nil }

@@ -614,6 +614,26 @@ public struct JSONReader {
         return v
     }
 
+    /// ``readTimestamp()``, through `cache` when there is one (a plain string only; anything
+    /// else, and every error, goes through ``readTimestamp()``). The value is remembered
+    /// for this message as ``readTimestamp()`` remembers its own.
+    @inline(__always) public mutating func readTimestamp(cache: DecodeCache?) throws(WireError) -> Timestamp {
+        guard cache != nil else { return try readTimestamp() }
+        skipWhitespace()
+        if pos < buf.count, buf[pos] == 0x22 {
+            let start = pos + 1
+            let (end, _) = scanString(from: start)
+            if end < buf.count, buf[end] == 0x22,
+               let t = cache.unsafelyUnwrapped.timestamp(UnsafeBufferPointer(rebasing: buf[start..<end])) {
+                pos = end + 1
+                recentTime1 = recentTime0
+                recentTime0 = (start, end - start, t)
+                return t
+            }
+        }
+        return try readTimestamp()
+    }
+
     /// A timestamp: an ISO 8601 string, or a number of seconds since the Unix epoch.
     public mutating func readTimestamp() throws(WireError) -> Timestamp {
         skipWhitespace()

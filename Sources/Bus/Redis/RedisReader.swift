@@ -202,8 +202,9 @@ final class RedisReader: @unchecked Sendable {
 
     // The message being dispatched, decoded once. The same message reaches us once per
     // matching pattern, back to back: with several patterns the last one is remembered.
-    /// Makes the strings every event repeats (source, topic, cycle id) once (reader thread only).
-    private let strings = StringInterner()
+    /// What decoding remembers between messages: the strings and the second that events
+    /// repeat (reader thread only).
+    private let decodeCache = DecodeCache()
     @exclusivity(unchecked) private var current: Envelope?
     @exclusivity(unchecked) private var currentError: WireError?
     @exclusivity(unchecked) private var currentStream = -1
@@ -666,7 +667,7 @@ final class RedisReader: @unchecked Sendable {
             return
         }
         do throws(WireError) {
-            current = try EventCodec.decode(payload, channel: topic, receivedAt: receivedAt, strings: strings)
+            current = try EventCodec.decode(payload, channel: topic, receivedAt: receivedAt, cache: decodeCache)
         } catch {
             malformedLocal &+= 1
             current = nil

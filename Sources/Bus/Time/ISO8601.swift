@@ -136,9 +136,14 @@ public enum ISO8601 {
     /// The form Agora writes, `YYYY-MM-DDTHH:MM:SS[.f…]Z`, at fixed offsets; nil for any
     /// other form (which `parseGeneral` then reads, or refuses).
     @inline(__always) static func parseCanonical(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
-        let n = b.count
-        guard n >= 20, let p = b.baseAddress, p[4] == 0x2D, p[7] == 0x2D, p[10] == 0x54, p[13] == 0x3A, p[16] == 0x3A,
-              p[n - 1] == 0x5A else { return nil }
+        guard let nanos = canonicalFraction(b), let seconds = canonicalSeconds(b.baseAddress!) else { return nil }
+        return Timestamp(nanoseconds: seconds * 1_000_000_000 + nanos)
+    }
+
+    /// The seconds since the epoch of a canonical `YYYY-MM-DDTHH:MM:SS` at `p` (19 bytes,
+    /// which the caller has); nil if those bytes are not one.
+    @inline(__always) static func canonicalSeconds(_ p: UnsafePointer<UInt8>) -> Int64? {
+        guard p[4] == 0x2D, p[7] == 0x2D, p[10] == 0x54, p[13] == 0x3A, p[16] == 0x3A else { return nil }
         @inline(__always) func d(_ k: Int) -> Int { Int(p[k] &- 48) }
         // Every digit position holds a digit (a byte below '0' wraps to ≥ 208).
         @inline(__always) func ok(_ k: Int) -> Bool { p[k] &- 48 < 10 }
@@ -148,22 +153,25 @@ public enum ISO8601 {
         let hh = d(11) * 10 + d(12), mi = d(14) * 10 + d(15), ss = d(17) * 10 + d(18)
         guard y >= 1678 && y <= 2261, mo >= 1, mo <= 12, day >= 1, day <= daysIn(month: mo, year: y),
               hh < 24, mi < 60, ss < 61 else { return nil }
-        var nanos: Int64 = 0
-        if n > 20 {
-            // `.` then 1…9 digits, then the `Z` already checked.
-            let digits = n - 21
-            guard p[19] == 0x2E, digits >= 1, digits <= 9 else { return nil }
-            var frac: Int64 = 0
-            for k in 20..<(n - 1) {
-                let c = p[k] &- 48
-                guard c < 10 else { return nil }
-                frac = frac * 10 + Int64(c)
-            }
-            for _ in digits..<9 { frac *= 10 }
-            nanos = frac
+        return Int64(days(fromCivil: y, mo, day)) * 86_400 + Int64(hh * 3600 + mi * 60 + ss)
+    }
+
+    /// The nanoseconds of a canonical timestamp's end, `Z` or `.` and 1…9 digits and `Z`
+    /// after the 19 bytes of date and time; nil when `b` does not end so (or is too short).
+    @inline(__always) static func canonicalFraction(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let n = b.count
+        guard n >= 20, let p = b.baseAddress, p[n - 1] == 0x5A else { return nil }
+        if n == 20 { return 0 }
+        let digits = n - 21
+        guard p[19] == 0x2E, digits >= 1, digits <= 9 else { return nil }
+        var frac: Int64 = 0
+        for k in 20..<(n - 1) {
+            let c = p[k] &- 48
+            guard c < 10 else { return nil }
+            frac = frac * 10 + Int64(c)
         }
-        let seconds = Int64(days(fromCivil: y, mo, day)) * 86_400 + Int64(hh * 3600 + mi * 60 + ss)
-        return Timestamp(nanoseconds: seconds * 1_000_000_000 + nanos)
+        for _ in digits..<9 { frac *= 10 }
+        return frac
     }
 
     static func parseGeneral(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {

@@ -18,10 +18,10 @@ enum BenchCodecCommand: AgoraCommand {
     /// One round trip of an envelope the caller lends (as a publisher lends its own to the
     /// encoder), decoded as the Redis reader decodes. Returns the decoded sequence number.
     @inline(never)
-    static func roundTrip(_ e: borrowing Envelope, _ w: inout JSONWriter, _ strings: StringInterner) throws -> UInt64 {
+    static func roundTrip(_ e: borrowing Envelope, _ w: inout JSONWriter, _ cache: DecodeCache) throws -> UInt64 {
         w.reset()
         EventCodec.encode(e, into: &w)
-        return try w.withBytes { try EventCodec.decode($0, strings: strings) }.seq
+        return try w.withBytes { try EventCodec.decode($0, cache: cache) }.seq
     }
 
     static func run(_ args: Arguments) async throws -> Int32 {
@@ -44,7 +44,7 @@ enum BenchCodecCommand: AgoraCommand {
         if args.flag("per-type") {
             var t = TextTable(["type", "bytes", "agora ns", "encode ns", "decode ns", "foundation ns", "ratio"])
             let encoder = JSONEncoder(), decoder = JSONDecoder()
-            let strings = StringInterner()
+            let cache = DecodeCache()
             for e in envelopes {
                 var w = JSONWriter(capacity: 2048)
                 let n = 200_000
@@ -52,7 +52,7 @@ enum BenchCodecCommand: AgoraCommand {
                 for _ in 0..<n {
                     w.reset()
                     EventCodec.encode(e, into: &w)
-                    _ = try w.withBytes { try EventCodec.decode($0, strings: strings) }
+                    _ = try w.withBytes { try EventCodec.decode($0, cache: cache) }
                 }
                 let ours = Double(Monotonic.nanoseconds() - a0) / Double(n)
                 let e0 = Monotonic.nanoseconds()
@@ -63,7 +63,7 @@ enum BenchCodecCommand: AgoraCommand {
                 let encodeNs = Double(Monotonic.nanoseconds() - e0) / Double(n)
                 let bytes = EventCodec.encode(e)
                 let d0 = Monotonic.nanoseconds()
-                for _ in 0..<n { _ = try bytes.withUnsafeBufferPointer { try EventCodec.decode($0, strings: strings) } }
+                for _ in 0..<n { _ = try bytes.withUnsafeBufferPointer { try EventCodec.decode($0, cache: cache) } }
                 let decodeNs = Double(Monotonic.nanoseconds() - d0) / Double(n)
                 let m = 10_000
                 let b0 = Monotonic.nanoseconds()
@@ -85,9 +85,10 @@ enum BenchCodecCommand: AgoraCommand {
         // Each envelope is moved out of the sample for its round trip and back after it, so
         // the encoder borrows an envelope its caller owns, as a publisher's own (reading it
         // out of an array would copy it: a retain and a release per string). Decoded as the
-        // Redis reader decodes: through one interner for the strings that events repeat
-        // (each cycle's id comes back on every event of that cycle).
-        let strings = StringInterner()
+        // Redis reader decodes: through one DecodeCache for the strings and the second that
+        // events repeat (each cycle's id comes back on every event of that cycle; events
+        // published in the same second share their date and time up to the fraction).
+        let cache = DecodeCache()
         let owned = UnsafeMutableBufferPointer<Envelope>.allocate(capacity: mix.count)
         _ = owned.initialize(from: mix)
         defer { owned.deinitialize().deallocate() }
@@ -97,7 +98,7 @@ enum BenchCodecCommand: AgoraCommand {
             for i in 0..<iterations {
                 let slot = base + i % owned.count
                 let e = slot.move()
-                checksum &+= Int(try roundTrip(e, &w, strings))
+                checksum &+= Int(try roundTrip(e, &w, cache))
                 slot.initialize(to: consume e)
             }
             runs.append(Double(Monotonic.nanoseconds() - t0) / 1e9)

@@ -1,9 +1,10 @@
 import Testing
 @testable import Bus
 
-/// The interner gives exactly the string `String(decoding:as:)` would make; only whether
-/// it allocates depends on what it has seen.
-@Suite struct StringInternerTests {
+/// What the decode cache gives is exactly what decoding without it gives: the interner's
+/// strings are those `String(decoding:as:)` makes, its times those `ISO8601` reads; only
+/// what is allocated or parsed depends on what it has seen.
+@Suite struct DecodeCacheTests {
     static func make(_ s: StringInterner, _ bytes: [UInt8]) -> String {
         bytes.withUnsafeBufferPointer { s.string(utf8: $0) }
     }
@@ -25,7 +26,7 @@ import Testing
                 bytes = (0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
                 if pool.count < 1_000 { pool.append(bytes) } else { pool[i % pool.count] = bytes }
             }
-            let got = StringInternerTests.make(s, bytes)
+            let got = DecodeCacheTests.make(s, bytes)
             let want = String(decoding: bytes, as: UTF8.self)
             if got != want || Array(got.utf8) != Array(want.utf8) {
                 Issue.record("\(bytes): got \(got), want \(want)")
@@ -49,11 +50,11 @@ import Testing
         }
         let (a, b) = try #require(pair)
         for _ in 0..<3 {
-            #expect(StringInternerTests.make(s, a) == String(decoding: a, as: UTF8.self))
-            #expect(StringInternerTests.make(s, b) == String(decoding: b, as: UTF8.self))
+            #expect(DecodeCacheTests.make(s, a) == String(decoding: a, as: UTF8.self))
+            #expect(DecodeCacheTests.make(s, b) == String(decoding: b, as: UTF8.self))
         }
         #expect(s.hits == 0)
-        #expect(StringInternerTests.make(s, b) == String(decoding: b, as: UTF8.self))
+        #expect(DecodeCacheTests.make(s, b) == String(decoding: b, as: UTF8.self))
         #expect(s.hits == 1)
     }
 
@@ -61,30 +62,67 @@ import Testing
     @Test func shortAndLongStringsAreNotKept() {
         let s = StringInterner()
         for bytes in [Array("AAPL".utf8), Array(repeating: 0x41, count: 15), Array(repeating: 0x42, count: StringInterner.maxBytes + 1)] {
-            _ = StringInternerTests.make(s, bytes)
-            _ = StringInternerTests.make(s, bytes)
+            _ = DecodeCacheTests.make(s, bytes)
+            _ = DecodeCacheTests.make(s, bytes)
         }
         #expect(s.hits == 0 && s.misses == 0)
         let id = Array("main/market-data".utf8)
-        _ = StringInternerTests.make(s, id)
-        _ = StringInternerTests.make(s, id)
+        _ = DecodeCacheTests.make(s, id)
+        _ = DecodeCacheTests.make(s, id)
         #expect(s.hits == 1 && s.misses == 1)
     }
 
     /// Decoding through an interner gives the same envelopes as without, event after event,
     /// and the fields every event repeats are shared.
-    @Test func decodingThroughAnInternerGivesTheSameEnvelopes() throws {
-        let s = StringInterner()
+    @Test func decodingThroughACacheGivesTheSameEnvelopes() throws {
+        let cache = DecodeCache()
         for round in 0..<3 {
             for type in EventType.allCases {
-                let e = EventSamples.envelope(type, seq: UInt64(round + 1))
+                var e = EventSamples.envelope(type, seq: UInt64(round + 1))
+                e.published = Timestamp(nanoseconds: e.published.nanoseconds + Int64(round) * 1_000_123)
                 let bytes = EventCodec.encode(e)
-                let got = try bytes.withUnsafeBufferPointer { try EventCodec.decode($0, strings: s) }
+                let got = try bytes.withUnsafeBufferPointer { try EventCodec.decode($0, cache: cache) }
                 #expect(got == e)
                 #expect(got == (try EventCodec.decode(bytes)))
             }
         }
         // Sources, topics and the cycle id of 21 types, three rounds: all but the first round hit.
-        #expect(s.hits >= 2 * s.misses)
+        #expect(cache.strings.hits >= 2 * cache.strings.misses)
+        #expect(cache.timeHits > cache.timeMisses)
+    }
+
+    /// Timestamps through the cache read exactly as ISO8601 reads them: the same second with
+    /// other fractions (or none), other seconds, other forms (offsets, no seconds, dates),
+    /// and bytes that are no time at all, in a random order so that each follows others.
+    @Test func timestampsThroughTheCacheReadAsTheParserReads() {
+        var rng = SplitMix64(seed: 0x7153)
+        let cache = DecodeCache()
+        let base: Int64 = 1_764_547_200  // 2025-12-01T00:00:00Z
+        let odd = ["2025-12-01T00:00:05+01:00", "2025-12-01 00:00:05", "2025-12-01", "2025-12-01T00:00:05.Z",
+                   "2025-12-01T00:00:05.1234567890Z", "2025-12-01T00:00:0xZ", "2025-13-01T00:00:05Z",
+                   "2025-12-01T00:00:05.12a4Z", "2025-12-01T00:00:05", "garbage of some length"]
+        for _ in 0..<30_000 {
+            let text: String
+            if rng.next() % 5 == 0 {
+                text = odd[Int(rng.next() % UInt64(odd.count))]
+            } else {
+                let seconds = base + Int64(rng.next() % 4)  // few seconds: many repeats
+                var t = Timestamp(seconds: seconds).iso8601
+                let digits = Int(rng.next() % 10)
+                if digits > 0 {
+                    t.removeLast()  // the Z
+                    t += "." + (0..<digits).map { _ in String(rng.next() % 10) }.joined() + "Z"
+                }
+                text = t
+            }
+            let bytes = Array(text.utf8)
+            let viaCache = bytes.withUnsafeBufferPointer { cache.timestamp($0) }
+            let direct = bytes.withUnsafeBufferPointer { ISO8601.parse(bytes: $0) }
+            if viaCache != direct {
+                Issue.record("\(text): cache \(String(describing: viaCache)), parser \(String(describing: direct))")
+                return
+            }
+        }
+        #expect(cache.timeHits > 10_000)
     }
 }
