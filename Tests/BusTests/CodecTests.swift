@@ -242,6 +242,33 @@ import Testing
         }
     }
 
+    /// One writer formats times in turn from a few seconds (as an envelope's market and
+    /// publish times, event after event), with every fraction length, before 1970 too: each
+    /// reads as a fresh formatter writes it, though the writer remembers the last two days.
+    @Test func aWriterRemembersSecondsWithoutMixingThemUp() {
+        var rng = SplitMix64(seed: 0x5EC)
+        var w = JSONWriter()
+        let bases: [Int64] = [1_704_205_800, 1_795_000_000, -86_401, 0]
+        for _ in 0..<20_000 {
+            let second = bases[Int(rng.next() % 4)] + Int64(rng.next() % 3)
+            let nanos: Int64 = switch rng.next() % 4 {
+            case 0: 0
+            case 1: Int64(rng.next() % 1000) * 1_000_000
+            case 2: Int64(rng.next() % 1_000_000) * 1000
+            default: Int64(rng.next() % 1_000_000_000)
+            }
+            let t = Timestamp(nanoseconds: second * 1_000_000_000 + nanos)
+            w.reset()
+            w.appendTimestamp(t)
+            let fresh = ByteBuffer(capacity: 64)
+            ISO8601.append(t, to: fresh)
+            if w.bytes != [0x22] + Array(fresh.view) + [0x22] {
+                Issue.record("\(t.nanoseconds): \(w.string) vs \(String(decoding: fresh.view, as: UTF8.self))")
+                return
+            }
+        }
+    }
+
     @Test func timestampsFormatAndParse() throws {
         #expect(Timestamp(seconds: 0).iso8601 == "1970-01-01T00:00:00Z")
         #expect(Timestamp(nanoseconds: 1_704_205_800_125_000_000).iso8601 == "2024-01-02T14:30:00.125Z")
