@@ -71,6 +71,14 @@ import Bus
         #expect(found == ["agents.orchestrator.entryThreshold: entryThreshold 1.5 must be in (0, 1]"])
     }
 
+    @Test func theJournalsCadenceIsChecked() throws {
+        #expect(try Self.problems { $0["agents"] = ["journal": ["reportEvery": 10, "reportGrowth": 0.25]] } == [])
+        #expect(try Self.problems { $0["agents"] = ["journal": ["reportGrowth": -0.5]] }
+            == ["agents.journal.reportGrowth: -0.5 must be a finite number ≥ 0 (0: every reportEvery trades)"])
+        #expect(try Self.problems { $0["agents"] = ["journal": ["reportEvery": -1]] }
+            == ["agents.journal.reportEvery: -1 must be ≥ 0 (0: only at the end of the run)"])
+    }
+
     @Test func aMultiNodeTopologyNeedsARedisURL() throws {
         #expect(try Self.problems { $0["nodes"] = Self.split; $0["bus"] = ["kind": "redis"] } == ["bus.url: missing: a topology with 3 nodes needs the Redis URL"])
         #expect(try Self.problems { $0["nodes"] = Self.split }.contains("bus.kind: 3 nodes need the redis bus to talk to each other"))

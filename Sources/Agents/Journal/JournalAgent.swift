@@ -1,7 +1,8 @@
 import Bus
 
 /// The journal agent: collects the pipeline's closed trades and publishes a coaching
-/// report (`journal.report`) every `reportEvery` closed trades, at the end of a run
+/// report (`journal.report`) every `reportEvery` closed trades (less often once the journal
+/// is large: `reportGrowth`), at the end of a run
 /// (`market.end`, and the final report on `system.finished`, which follows the trades the
 /// portfolio closes when the data ends), and whenever asked (`journal.request`).
 ///
@@ -10,14 +11,21 @@ public actor JournalAgent {
     public struct Config: Codable, Sendable, Equatable {
         /// Publish a report after every this many closed trades; 0 turns it off (default 50).
         public var reportEvery: Int = 50
+        /// Once the journal is large, report only when it has grown by this fraction since the
+        /// last periodic report (default 0.1: every 50 trades up to 500, then every 10%), so
+        /// that reports cost linear, not quadratic, time; 0 keeps every `reportEvery` trades.
+        public var reportGrowth: Double = 0.1
         /// The analysis settings. The pipeline's bars carry exchange-agnostic times, so
         /// by default the agent checks no session hours.
         public var analysis: JournalConfig = JournalAgent.Config.defaultAnalysis
 
-        public init(reportEvery: Int = 50, analysis: JournalConfig = JournalAgent.Config.defaultAnalysis) {
+        public init(reportEvery: Int = 50, reportGrowth: Double = 0.1, analysis: JournalConfig = JournalAgent.Config.defaultAnalysis) {
             self.reportEvery = reportEvery
+            self.reportGrowth = reportGrowth
             self.analysis = analysis
         }
+
+        public var cadence: ReportCadence { ReportCadence(every: reportEvery, growth: reportGrowth) }
 
         public static var defaultAnalysis: JournalConfig {
             var c = JournalConfig()
@@ -27,8 +35,9 @@ public actor JournalAgent {
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: JournalConfigKey.self)
-            try c.refuseUnknown(["reportEvery", "analysis"])
+            try c.refuseUnknown(["reportEvery", "reportGrowth", "analysis"])
             reportEvery = try c.value("reportEvery", 50)
+            reportGrowth = try c.value("reportGrowth", 0.1)
             analysis = try c.value("analysis", Config.defaultAnalysis)
             // A partial `analysis` starts from the agent's defaults: no session unless given.
             if c.contains(JournalConfigKey("analysis")),
@@ -48,6 +57,8 @@ public actor JournalAgent {
     private let publisher: Publisher
     private let rephraser: (any ReportRephraser)?
     private var trades: [JournalTrade] = []
+    /// Trades at the last periodic report.
+    private var lastPeriodic = 0
     /// Reports published so far.
     public private(set) var reportsPublished = 0
     /// Reports that could not be published (the bus was closed).
@@ -75,7 +86,8 @@ public actor JournalAgent {
         switch envelope.payload {
         case .tradeClosed(let t):
             trades.append(JournalTrade(closed: t))
-            if config.reportEvery > 0 && trades.count % config.reportEvery == 0 {
+            if config.cadence.isDue(trades: trades.count, last: lastPeriodic) {
+                lastPeriodic = trades.count
                 try await publishReport(time: t.exitTime, cause: envelope)
             }
         case .marketEnd(let e):

@@ -226,6 +226,9 @@ enum TopologyLoader {
                 if let c = decodeCodable(JournalAgent.Config.self, .object(members), at: "agents.journal", r) {
                     t.journal = c
                     if c.reportEvery < 0 { r.problem("agents.journal.reportEvery", "\(c.reportEvery) must be ≥ 0 (0: only at the end of the run)") }
+                    if !(c.reportGrowth >= 0 && c.reportGrowth.isFinite) {
+                        r.problem("agents.journal.reportGrowth", "\(c.reportGrowth) must be a finite number ≥ 0 (0: every reportEvery trades)")
+                    }
                 }
             } else if let v = agents["journal"] {
                 r.problem("agents.journal", "expected an object, found \(v.kindName)")

@@ -101,6 +101,32 @@ import Bus
         executor.stop()
     }
 
+    /// Past the first reports the cadence grows with the journal (`reportGrowth`).
+    @Test func periodicReportsThinOutAsTheJournalGrows() async throws {
+        let bus = InMemoryBus()
+        let executor = AgentExecutor(name: "journal-test-4")
+        let context = AgentContext(bus: bus, executor: executor)
+        let reports = try await bus.subscribe(to: JournalReport.self, "journal.report")
+        let agent = try await JournalAgent(context: context, config: .init(reportEvery: 1, reportGrowth: 0.5))
+        let running = Task { await agent.run() }
+        let portfolio = Publisher(bus: bus, source: "main/portfolio")
+        for i in 1...10 { try await portfolio.publish(Self.closed(i, pnl: 10)) }
+        try await Publisher(bus: bus, source: "cli/agora").publish(JournalRequest(time: .epoch, requestedBy: "test"))
+        let counts = try await withTimeout { () -> [Int] in
+            var out: [Int] = []
+            for await d in reports {
+                out.append(d.event.trades)
+                if d.event.trades == 10 { break }
+            }
+            return out
+        }
+        // Steps of max(1, ⌈trades × 0.5⌉): 1, 2, 3, 5, 8, then 12; the request reports all 10.
+        #expect(counts == [1, 2, 3, 5, 8, 10])
+        await bus.shutdown()
+        try await withTimeout { await running.value }
+        executor.stop()
+    }
+
     struct Upper: ReportRephraser {
         func rephrase(_ sentences: [RephraseItem]) async throws -> [String] { sentences.map { "» " + $0.text } }
     }
@@ -118,6 +144,8 @@ import Bus
     @Test func configDecodesFromAnySubsetAndRefusesUnknownKeys() throws {
         let c = try JSONDecoder().decode(JournalAgent.Config.self, from: Data(#"{"reportEvery": 10, "analysis": {"revenge": {"windowMinutes": 45}}}"#.utf8))
         #expect(c.reportEvery == 10)
+        #expect(c.reportGrowth == 0.1)
+        #expect(try JSONDecoder().decode(JournalAgent.Config.self, from: Data(#"{"reportGrowth": 0}"#.utf8)).reportGrowth == 0)
         #expect(c.analysis.revenge.windowMinutes == 45)
         #expect(c.analysis.revenge.sizeMultiple == 1.3)
         #expect(c.analysis.session.enabled == false)
