@@ -546,10 +546,18 @@ public struct JSONReader {
             }
             exp10 += eneg ? -e : e
         }
-        if digits <= 15 && mantissa < (1 << 53) && exp10 >= -22 && exp10 <= 22 {
-            var v = Double(mantissa)
-            if exp10 < 0 { v /= JSONReader.exactPowers[-exp10] } else if exp10 > 0 { v *= JSONReader.exactPowers[exp10] }
-            return negative ? -v : v
+        // Every digit is in the mantissa up to 19 of them: then it is exact.
+        if digits <= 19 {
+            if mantissa <= (1 << 53) && exp10 >= -22 && exp10 <= 22 {
+                // Both exact as doubles: one rounding (Clinger's fast path).
+                var v = Double(mantissa)
+                if exp10 < 0 { v /= JSONReader.exactPowers[-exp10] } else if exp10 > 0 { v *= JSONReader.exactPowers[exp10] }
+                return negative ? -v : v
+            }
+            // Computed values (16–17 digits, 1e-4 to 2^52): exactly, in integers.
+            if exp10 < 0, let v = ExactDecimal.double(mantissa, dividedByPowerOfTen: -exp10) {
+                return negative ? -v : v
+            }
         }
         // Slow path: correctly rounded by the C library.
         let len = pos - start

@@ -147,8 +147,10 @@ public struct JSONWriter: Sendable {
 
     public mutating func appendUInt(_ v: UInt64) { out.appendDecimal(v) }
 
-    /// Shortest round-tripping decimal form. Values with up to 9 decimals (prices, sizes,
-    /// fractions) take a fast exact path; anything else uses Swift's shortest formatting.
+    /// Shortest round-tripping decimal form, the text of Swift's `description` (except that
+    /// integers have no `.0`). Values with up to 9 decimals (prices, sizes, fractions) take
+    /// a fast exact path, computed ones from 1e-4 to 2^53 `ExactDecimal`; anything else
+    /// Swift's own formatting.
     public mutating func appendDouble(_ v: Double) {
         guard v.isFinite else {
             out.append("null")
@@ -161,9 +163,14 @@ public struct JSONWriter: Sendable {
                 return
             }
             if a >= 1e-9 {
+                // A decimal of up to 9 decimals times 10^9 is an integer to within a few
+                // ulps; a computed value is not (then the loop below would try ten k in vain).
+                let scaled9 = a * 1e9
+                let nearest9 = scaled9 < 4_503_599_627_370_496 ? Double(UInt64(scaled9 + 0.5)) : scaled9
+                let fewDecimals = Swift.abs(scaled9 - nearest9) <= scaled9 * 0x1p-50
                 // The fewest decimals k such that m / 10^k == |v| exactly, with m < 2^53.
                 // The reader computes exactly m / 10^k (or strtod does), so this round-trips.
-                var k = 0
+                var k = fewDecimals ? 0 : 10
                 while k <= 9 {
                     let scaled = a * JSONWriter.powers[k]
                     if scaled >= 9_007_199_254_740_992 { break }
@@ -176,6 +183,12 @@ public struct JSONWriter: Sendable {
                         return
                     }
                     k += 1
+                }
+                // Computed values (16–17 digits): exactly, without a String.
+                if let (digits, decimals) = ExactDecimal.shortest(a) {
+                    if v < 0 { out.append(0x2D) }
+                    out.appendFixed(digits, decimals: decimals)
+                    return
                 }
             }
         }

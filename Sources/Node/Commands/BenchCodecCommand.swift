@@ -7,11 +7,14 @@ enum BenchCodecCommand: AgoraCommand {
     static let spec = CommandSpec("bench codec", summary: "Measure the wire codec against Foundation's JSON coders.")
         .option("iterations", "N", "Round trips for Agora's codec (default 2M; Foundation runs a 20th).")
         .option("repeat", "N", "Time Agora's codec N times and report the best run, all runs listed (default 1; for noisy machines).")
+        .option("events", "FILE", "Round-trip the events of a recorded run (JSON Lines from --record) instead of the catalogue's samples.")
         .flag("per-type", "Also time each event type on its own.")
         .flag("json", "Print one JSON object instead of a table.")
         .detail("""
             One round trip = encode an envelope to JSON bytes, then decode it back. The events
-            cycle through every type of the catalogue. Goal: ≥1M round trips/s on one core,
+            cycle through every type of the catalogue (bars and votes weighted up, as in a
+            backtest), or through a recorded run's events with --events: those carry computed
+            numbers of up to 17 digits where the samples have short ones. Goal: ≥1M round trips/s on one core,
             and ≥15× Foundation's JSONEncoder/JSONDecoder.
             """)
 
@@ -28,17 +31,24 @@ enum BenchCodecCommand: AgoraCommand {
         warnIfDebug()
         let iterations = try args.int("iterations", default: 2_000_000, range: 1...1_000_000_000)
         let repeats = try args.int("repeat", default: 1, range: 1...100)
+        let eventsFile = args.string("events")
         let envelopes = EventType.allCases.map { EventSamples.envelope($0) }
-        // The mix a backtest produces is bar- and vote-heavy; weight the sample so.
         var mix: [Envelope] = []
-        for e in envelopes {
-            let weight = switch e.payload.eventType! {
-            case .bar: 4
-            case .vote: 3
-            default: 1
+        if let eventsFile {
+            do { mix = try EventLog.read(eventsFile) } catch { throw CommandError("\(error)") }
+            guard !mix.isEmpty else { throw CommandError("\(eventsFile): no events") }
+        } else {
+            // The mix a backtest produces is bar- and vote-heavy; weight the sample so.
+            for e in envelopes {
+                let weight = switch e.payload.eventType! {
+                case .bar: 4
+                case .vote: 3
+                default: 1
+                }
+                for _ in 0..<weight { mix.append(e) }
             }
-            for _ in 0..<weight { mix.append(e) }
         }
+        let described = eventsFile.map { "\(mix.count) events of \($0)" } ?? "\(EventType.allCases.count) event types"
         let avgBytes = Double(mix.map { EventCodec.encode($0).count }.reduce(0, +)) / Double(mix.count)
 
         if args.flag("per-type") {
@@ -124,7 +134,8 @@ enum BenchCodecCommand: AgoraCommand {
 
         if args.flag("json") {
             var j = BenchJSON(bench: "codec")
-            j.w.field("event_types", EventType.allCases.count)
+            j.w.field("event_types", Set(mix.map(\.type)).count)
+            if let eventsFile { j.w.field("events_file", eventsFile) }
             j.w.field("average_bytes", avgBytes)
             j.w.field("agora_round_trips", iterations)
             j.w.field("agora_seconds", ours)
@@ -145,7 +156,7 @@ enum BenchCodecCommand: AgoraCommand {
         var t = TextTable(["coder", "round trips", "seconds", "round trips/s", "ns each"])
         t.add(["agora (EventCodec)", Fmt.grouped(Double(iterations)), Fmt.fixed(ours, 3), rateString(oursRate), Fmt.fixed(1e9 / oursRate, 0)])
         t.add(["Foundation JSONEncoder+Decoder", Fmt.grouped(Double(foundationIterations)), Fmt.fixed(theirs, 3), rateString(theirsRate), Fmt.fixed(1e9 / theirsRate, 0)])
-        Console.out("Envelope encode + decode, \(EventType.allCases.count) event types, \(Fmt.fixed(avgBytes, 0)) bytes on average, one core\n\n")
+        Console.out("Envelope encode + decode, \(described), \(Fmt.fixed(avgBytes, 0)) bytes on average, one core\n\n")
         Console.out(t.rendered)
         if repeats > 1 {
             Console.out("\nagora: best of \(repeats) runs; all: \(allRates.map { rateString($0) }.joined(separator: ", ")) round trips/s\n")
