@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Node
 import Agents
@@ -18,6 +19,25 @@ import Bus
     ] as [([String], Int32)])
     func exitCodes(argv: [String], code: Int32) async {
         #expect(await CommandRegistry.main(argv) == code)
+    }
+
+    /// `bench codec --events FILE` round-trips a recorded run's events; a damaged log is
+    /// refused by file and line, before anything is timed.
+    @Test func theCodecBenchTakesARecordedRun() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("agora-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lines = EventType.allCases.map { EventCodec.encodeString(EventSamples.envelope($0)) }
+        let good = dir.appendingPathComponent("run.jsonl").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: good, atomically: true, encoding: .utf8)
+        #expect(await CommandRegistry.main(["bench", "codec", "--events", good, "--iterations", "2000", "--json"]) == 0)
+        let bad = dir.appendingPathComponent("bad.jsonl").path
+        try (lines[0] + "\n{\"schema\": 1\n").write(toFile: bad, atomically: true, encoding: .utf8)
+        #expect(await CommandRegistry.main(["bench", "codec", "--events", bad, "--iterations", "2000"]) == 1)
+        let empty = dir.appendingPathComponent("empty.jsonl").path
+        try "\n".write(toFile: empty, atomically: true, encoding: .utf8)
+        #expect(await CommandRegistry.main(["bench", "codec", "--events", empty]) == 1)
+        #expect(await CommandRegistry.main(["bench", "codec", "--events", dir.appendingPathComponent("none.jsonl").path]) == 1)
     }
 }
 

@@ -32,14 +32,14 @@ enum BenchCodecCommand: AgoraCommand {
         let iterations = try args.int("iterations", default: 2_000_000, range: 1...1_000_000_000)
         let repeats = try args.int("repeat", default: 1, range: 1...100)
         let eventsFile = args.string("events")
-        let envelopes = EventType.allCases.map { EventSamples.envelope($0) }
+        let samples = EventType.allCases.map { EventSamples.envelope($0) }
         var mix: [Envelope] = []
         if let eventsFile {
             do { mix = try EventLog.read(eventsFile) } catch { throw CommandError("\(error)") }
             guard !mix.isEmpty else { throw CommandError("\(eventsFile): no events") }
         } else {
             // The mix a backtest produces is bar- and vote-heavy; weight the sample so.
-            for e in envelopes {
+            for e in samples {
                 let weight = switch e.payload.eventType! {
                 case .bar: 4
                 case .vote: 3
@@ -48,6 +48,14 @@ enum BenchCodecCommand: AgoraCommand {
                 for _ in 0..<weight { mix.append(e) }
             }
         }
+        // --per-type: each type's sample, or the first event of each type in the file.
+        var perType: [Envelope] = []
+        if eventsFile != nil {
+            var seen = Set<String>()
+            for e in mix where seen.insert(e.type).inserted { perType.append(e) }
+        } else {
+            perType = samples
+        }
         let described = eventsFile.map { "\(mix.count) events of \($0)" } ?? "\(EventType.allCases.count) event types"
         let avgBytes = Double(mix.map { EventCodec.encode($0).count }.reduce(0, +)) / Double(mix.count)
 
@@ -55,7 +63,7 @@ enum BenchCodecCommand: AgoraCommand {
             var t = TextTable(["type", "bytes", "agora ns", "encode ns", "decode ns", "foundation ns", "ratio"])
             let encoder = JSONEncoder(), decoder = JSONDecoder()
             let cache = DecodeCache()
-            for e in envelopes {
+            for e in perType {
                 var w = JSONWriter(capacity: 2048)
                 let n = 200_000
                 let a0 = Monotonic.nanoseconds()
