@@ -173,10 +173,12 @@ public actor OrchestratorAgent {
     }
 
     private func decide(_ key: String, at index: Dictionary<String, Cycle>.Index) async throws {
-        let c = cycles.remove(at: index).value
+        var c = cycles.remove(at: index).value
         decided.insert(key)
         decidedCount += 1
-        let inputs = voters.indices.map { VoterInput(agent: voters[$0], vote: c.votes[$0]) }
+        // The votes move into the inputs (the cycle is done with them): no copy of each
+        // vote's strings and components.
+        let inputs = voters.indices.map { VoterInput(agent: voters[$0], vote: c.votes[$0].take()) }
         let outcome = Voting.decide(inputs, config: config.voting, position: positions[c.symbol] ?? 0)
         let decision = Decision(
             symbol: c.symbol, time: c.time, action: outcome.action, score: outcome.score, reason: outcome.reason,
