@@ -22,6 +22,16 @@ import Foundation
         #expect(ReasonFormat.number(v, decimals: decimals) == expected)
     }
 
+    /// Numbers past Int64 (a share count of a penny stock bought with 1e15, prices of 1e18)
+    /// are printed, not converted (which traps).
+    @Test(arguments: [1e19, -1e19, 9.3e18, -9.223372036854775808e18, 1e300])
+    func numbersPastInt64ArePrinted(_ v: Double) {
+        #expect(Fmt.grouped(v) == String(v))
+        #expect(Sizing.format(v) == String(v))
+        #expect(SentimentVoter.fixed(v, 2) == Fmt.fixed(v, 2))
+        #expect(Fmt.grouped(1_234_567.4) == "1,234,567")
+    }
+
     @Test func fastPathsAgreeWithTheReferenceOnRandomValues() {
         var rng = SplitMix64(seed: 42)
         var checked = 0

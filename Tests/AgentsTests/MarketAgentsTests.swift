@@ -121,6 +121,32 @@ import Bus
         ctx.executor.stop()
     }
 
+    /// A stop (SIGINT/SIGTERM) during a paced replay's wait ends the wait: a bar a day of
+    /// market time away at 1× must not keep the process up for a day.
+    @Test func aStopEndsAPacedReplaysWait() async throws {
+        let bus = InMemoryBus()
+        let ctx = Self.context(bus)
+        let bars = [K.bar("A", day: 0, close: 1), K.bar("A", day: 1, close: 1), K.bar("A", day: 2, close: 1)]
+        let agent = try await MarketDataAgent(context: ctx, feed: try MarketInputs(bars: [.bars(bars, name: "a")]).open(),
+                                              config: .init(mode: .paced, speed: 1), sleeper: TaskSleeper())
+        let published = try await bus.subscribe(["market.bar.*", "market.end"], options: SubscriptionOptions(name: "watch"))
+        let run = Task { try await agent.run() }
+        let first = try await withTimeout { () -> String? in
+            for await e in published { return e.topic }
+            return nil
+        }
+        #expect(first == "market.bar.A")
+        await agent.requestStop()
+        let summary = try await withTimeout { try await run.value }
+        #expect(summary.bars == 1, "the bar it waited for is not published after the stop")
+        let next = try await withTimeout { () -> String? in
+            for await e in published { return e.topic }
+            return nil
+        }
+        #expect(next == "market.end")
+        ctx.executor.stop()
+    }
+
     /// The determinism protocol: bar t+1 is published only after cycle t has ended, whichever
     /// of the five terminal events ends it; events of other cycles and buy/sell decisions do not.
     @Test func backtestModeWaitsForEachCycleToFinish() async throws {

@@ -71,6 +71,26 @@ import Bus
         #expect(found == ["agents.orchestrator.entryThreshold: entryThreshold 1.5 must be in (0, 1]"])
     }
 
+    /// Foundation's decoder says only "not valid JSON" for a number that does not fit an
+    /// integer field; the message names the key.
+    @Test func aNumberThatDoesNotFitItsFieldIsNamed() throws {
+        #expect(try Self.problems { $0["agents"] = ["technical": ["maCross": ["fast": 2.5]]] }
+            == ["agents.technical.maCross.fast: expected a whole number (at most 19 digits), found 2.5"])
+        #expect(try Self.problems { $0["agents"] = ["journal": ["reportEvery": 1e20]] }
+            == ["agents.journal.reportEvery: expected a whole number (at most 19 digits), found 1e+20"])
+    }
+
+    /// A period beyond what the indicators keep is refused, not allocated (or overflowed).
+    @Test func strategyPeriodsHaveAnUpperBound() throws {
+        #expect(try Self.problems { $0["agents"] = ["technical": ["bollinger": ["period": 100_001]]] }
+            == ["agents.technical: bollinger.period must be at most 100000, got 100001"])
+        #expect(try Self.problems { $0["agents"] = ["technical": ["maCross": ["fast": 20, "slow": 10_000_000_000]]] }
+            == ["agents.technical: maCross.slow must be at most 100000, got 10000000000"])
+        #expect(try Self.problems { $0["agents"] = ["technical": ["rsi": ["period": 4_611_686_018_427_387_904]]] }.count == 1)
+        #expect(try Self.problems { $0["agents"] = ["technical": ["macd": ["signal": 200_000]]] }.count == 1)
+        #expect(try Self.problems { $0["agents"] = ["technical": ["bollinger": ["period": 100_000]]] } == [])
+    }
+
     @Test func theJournalsCadenceIsChecked() throws {
         #expect(try Self.problems { $0["agents"] = ["journal": ["reportEvery": 10, "reportGrowth": 0.25]] } == [])
         #expect(try Self.problems { $0["agents"] = ["journal": ["reportGrowth": -0.5]] }

@@ -77,6 +77,8 @@ public enum Fmt {
 
     public static func grouped(_ v: Double) -> String {
         guard v.isFinite else { return fixed(v, 0) }
+        // Beyond Int64 there are no exact digits to group: the shortest form instead.
+        guard v.rounded().magnitude < 9.2e18 else { return String(v) }
         let n = Int64(v.rounded())
         var digits = String(abs(n))
         var out = ""

@@ -126,6 +126,7 @@ public actor MarketDataAgent {
         do {
             while !stopRequested, let item = try nextItem() {
                 if config.mode == .paced { try await pace(item.time) }
+                if stopRequested { break }  // asked while waiting for the item's time
                 try await publish(item)
             }
             try await publishEnd()
@@ -151,7 +152,10 @@ public actor MarketDataAgent {
     /// `market.end` is published as if the data had ended (graceful shutdown).
     public func requestStop() {
         stopRequested = true
+        pacing?.cancel()  // a paced replay may be waiting for a bar hours of market time away
     }
+    /// The paced replay's wait for the next item, while it waits.
+    private var pacing: Task<Void, any Error>?
     private var newsTopics = TopicCache(prefix: "market.news.")
     private var barTopics = TopicCache(prefix: "market.bar.")
 
@@ -163,7 +167,17 @@ public actor MarketDataAgent {
             let due = Timestamp(nanoseconds: wallStart.nanoseconds &+ Int64(offset.rounded()))
             let now = clock.now()
             if due > now {
-                do { try await sleeper.sleep(for: due - now) } catch { throw MarketDataError.cancelled }
+                // In a task of its own, so that `requestStop` can end the wait.
+                let sleeper = sleeper, wait = due - now
+                let sleep = Task { try await sleeper.sleep(for: wait) }
+                pacing = sleep
+                defer { pacing = nil }
+                do {
+                    try await withTaskCancellationHandler { try await sleep.value } onCancel: { sleep.cancel() }
+                } catch {
+                    if stopRequested && !Task.isCancelled { return }
+                    throw MarketDataError.cancelled
+                }
             }
         } else {
             marketStart = time

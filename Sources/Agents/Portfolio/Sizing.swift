@@ -104,6 +104,6 @@ public enum Sizing {
 
     static func format(_ x: Double) -> String {
         let r = (x * 100).rounded() / 100
-        return r == r.rounded() ? String(Int64(r)) : String(r)
+        return r == r.rounded() && r.magnitude < 9.2e18 ? String(Int64(r)) : String(r)
     }
 }

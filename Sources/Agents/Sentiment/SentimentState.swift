@@ -222,16 +222,7 @@ public struct SentimentVoter: Sendable, Equatable {
 
     static func signed(_ v: Double) -> String { (v >= 0 ? "+" : "") + fixed(v, 2) }
 
-    static func fixed(_ v: Double, _ decimals: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let r = (abs(v) * scale).rounded()
-        let ip = Int64(r / scale)
-        var frac = String(Int64(r) - ip * Int64(scale))
-        while frac.count < decimals { frac = "0" + frac }
-        let neg = v < 0 && r != 0
-        return (neg ? "-" : "") + String(ip) + (decimals > 0 ? "." + frac : "")
-    }
+    static func fixed(_ v: Double, _ decimals: Int) -> String { Fmt.fixed(v, decimals) }
 }
 
 #if canImport(Glibc)

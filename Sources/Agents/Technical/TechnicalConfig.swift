@@ -17,6 +17,10 @@ public struct TechnicalConfig: Sendable, Equatable, Codable {
 
     public init() {}
 
+    /// The longest period a strategy may ask for (as `agora indicators` allows): its
+    /// indicators keep that many values per symbol.
+    public static let maxPeriod = 100_000
+
     enum CodingKeys: String, CodingKey, CaseIterable { case rsi, maCross, macd, bollinger, holdUntilAllReady, minScore }
 
     public init(from decoder: any Decoder) throws {

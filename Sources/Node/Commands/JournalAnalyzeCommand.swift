@@ -100,6 +100,13 @@ func loadJournalConfig(_ path: String) throws(CommandError) -> JournalConfig {
     let config: JournalConfig
     do {
         config = try JSONDecoder().decode(JournalConfig.self, from: data)
+    } catch let e as DecodingError where NumberDiagnosis.isUnlocated(e) {
+        // Valid JSON, but a number that does not fit its field: name the key.
+        if let json = try? JSONValue(parsing: String(decoding: data, as: UTF8.self)),
+           let found = NumberDiagnosis.locate(JournalConfig.self, in: json, at: "") {
+            throw CommandError("\(path): \(found.path): \(found.message)")
+        }
+        throw CommandError("\(path): " + describeDecodingError(e))
     } catch let e as DecodingError {
         throw CommandError("\(path): " + describeDecodingError(e))
     } catch {

@@ -38,12 +38,12 @@ enum RunFlags {
         t.market.mode = .live
     }
 
-    static func loadTopology(_ path: String, flag: String = "--topology") throws -> Topology {
+    static func loadTopology(_ path: String, flag: String = "--topology", requireData: Bool = true) throws -> Topology {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CommandError("\(path): no such file (give the topology with \(flag) FILE)")
         }
         do {
-            return try TopologyLoader.load(path)
+            return try TopologyLoader.load(path, requireData: requireData)
         } catch let f as TopologyLoader.Failure {
             throw CommandError(f.description.split(separator: "\n").map { "invalid topology: \($0)" }.joined(separator: "\n"))
         }
@@ -115,7 +115,8 @@ enum BacktestCommand: AgoraCommand {
     static func run(_ args: Arguments) async throws -> Int32 {
         var topology: Topology
         if let c = args.string("config") {
-            topology = try RunFlags.loadTopology(c, flag: "--config")
+            // --data replaces market.data: a settings file without any is fine then.
+            topology = try RunFlags.loadTopology(c, flag: "--config", requireData: args.strings("data").isEmpty)
         } else {
             topology = Topology(file: "")
         }

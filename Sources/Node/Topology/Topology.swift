@@ -124,7 +124,8 @@ enum TopologyLoader {
         var description: String { problems.map { "\(file): \($0)" }.joined(separator: "\n") }
     }
 
-    static func load(_ file: String) throws -> Topology {
+    /// `requireData: false` when the data files come from elsewhere (`backtest --data`).
+    static func load(_ file: String, requireData: Bool = true) throws -> Topology {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw Failure(file: file, problems: [ConfigProblem(path: "", message: "cannot read the file")])
         }
@@ -137,7 +138,7 @@ enum TopologyLoader {
         } catch let p as ConfigProblem {
             throw Failure(file: file, problems: [ConfigProblem(path: "", message: p.path == file ? p.message : "\(p.path.dropFirst(file.count + 1)): \(p.message)")])
         }
-        let (topology, problems) = decode(json, file: file)
+        let (topology, problems) = decode(json, file: file, requireData: requireData)
         if !problems.isEmpty { throw Failure(file: file, problems: problems) }
         return topology
     }
@@ -148,7 +149,7 @@ enum TopologyLoader {
 
     static let topKeys = ["bus", "market", "agents", "nodes", "outputs", "$comment"]
 
-    static func decode(_ json: JSONValue, file: String, checkFiles: Bool = true) -> (Topology, [ConfigProblem]) {
+    static func decode(_ json: JSONValue, file: String, checkFiles: Bool = true, requireData: Bool = true) -> (Topology, [ConfigProblem]) {
         let r = ConfigReader()
         var t = Topology(file: file)
         guard let top = r.object(json, at: "", allowed: topKeys) else {
@@ -334,7 +335,7 @@ enum TopologyLoader {
                 r.problem("bus.url", "missing: a topology with \(t.nodes.count) nodes needs the Redis URL")
             }
         }
-        if t.market.data.isEmpty && t.placed.contains(.marketData) {
+        if requireData && t.market.data.isEmpty && t.placed.contains(.marketData) {
             r.problem("market.data", "market-data runs but has no data file: add market.data [{\"file\": …, \"symbol\": …}]")
         }
         if !t.market.symbols.isEmpty {
@@ -366,6 +367,9 @@ enum TopologyLoader {
     static func decodeCodable<T: Decodable>(_ type: T.Type, _ v: JSONValue, at path: String, _ r: ConfigReader) -> T? {
         do {
             return try JSONDecoder().decode(T.self, from: Data(v.description.utf8))
+        } catch let e as DecodingError where NumberDiagnosis.isUnlocated(e) {
+            let found = NumberDiagnosis.locate(T.self, in: v, at: path)
+            r.problem(found?.path ?? path, found?.message ?? "a number does not fit its field")
         } catch let DecodingError.dataCorrupted(c) {
             r.problem(join(path, c.codingPath), c.debugDescription)
         } catch let DecodingError.typeMismatch(_, c) {

@@ -31,6 +31,7 @@ public struct BollingerReversion: Strategy {
 
         public func problem() -> String? {
             if period < 1 { return "bollinger.period must be at least 1, got \(period)" }
+            if period > TechnicalConfig.maxPeriod { return "bollinger.period must be at most \(TechnicalConfig.maxPeriod), got \(period)" }
             if !(deviations.isFinite && deviations > 0) { return "bollinger.deviations must be a positive number, got \(deviations)" }
             if !(weight.isFinite && weight >= 0) { return "bollinger.weight must be a non-negative number, got \(weight)" }
             return nil

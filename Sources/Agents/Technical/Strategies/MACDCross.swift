@@ -35,6 +35,9 @@ public struct MACDCross: Strategy {
         public func problem() -> String? {
             if fast < 1 || signal < 1 { return "macd periods must be at least 1" }
             if fast >= slow { return "macd.fast (\(fast)) must be shorter than macd.slow (\(slow))" }
+            if slow > TechnicalConfig.maxPeriod || signal > TechnicalConfig.maxPeriod {
+                return "macd periods must be at most \(TechnicalConfig.maxPeriod), got slow \(slow) and signal \(signal)"
+            }
             if !(weight.isFinite && weight >= 0) { return "macd.weight must be a non-negative number, got \(weight)" }
             return nil
         }

@@ -87,6 +87,7 @@ public struct MACrossover: Strategy {
         public func problem() -> String? {
             if fast < 1 { return "maCross.fast must be at least 1, got \(fast)" }
             if fast >= slow { return "maCross.fast (\(fast)) must be shorter than maCross.slow (\(slow))" }
+            if slow > TechnicalConfig.maxPeriod { return "maCross.slow must be at most \(TechnicalConfig.maxPeriod), got \(slow)" }
             if !(fullScoreSpread.isFinite && fullScoreSpread > 0) { return "maCross.fullScoreSpread must be positive" }
             if !(weight.isFinite && weight >= 0) { return "maCross.weight must be a non-negative number, got \(weight)" }
             return nil

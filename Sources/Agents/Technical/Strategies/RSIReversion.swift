@@ -38,6 +38,7 @@ public struct RSIReversion: Strategy {
 
         public func problem() -> String? {
             if period < 1 { return "rsi.period must be at least 1, got \(period)" }
+            if period > TechnicalConfig.maxPeriod { return "rsi.period must be at most \(TechnicalConfig.maxPeriod), got \(period)" }
             if !(0 < oversold && oversold < overbought && overbought < 100) {
                 return "rsi thresholds must satisfy 0 < oversold < overbought < 100, got \(oversold) and \(overbought)"
             }
