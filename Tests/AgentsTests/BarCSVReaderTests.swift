@@ -47,7 +47,8 @@ import Bus
         #expect(try readAll(path).first?.symbol == "MSFT.DAILY")
         #expect(try readAll(path, .init(symbol: "MSFT")).first?.symbol == "MSFT")
         let bad = try MarketTestKit.file("my data.csv", "time,open,high,low,close,volume\n")
-        #expect(problem(bad) == "\(bad): symbol: symbol \"MY DATA\" contains a space or control character; name the symbol explicitly (--symbol)")
+        #expect(problem(bad) == "\(bad): symbol: symbol \"MY DATA\" contains a space or control character (taken from the file name); give the symbol (--symbol, or market.data[].symbol)")
+        #expect(problem(path, .init(symbol: "GO OG")) == "\(path): symbol: symbol \"GO OG\" contains a space or control character")
     }
 
     static let header = "time,open,high,low,close,volume\n2024-01-02,10,11,9,10.5,100\n"

@@ -49,6 +49,25 @@ import Glibc
         #expect(await CommandRegistry.main(["explain", dir + "/a.jsonl", "GOOG@1999-01-01T00:00:00Z"]) == 1)
     }
 
+    /// A log whose bar names a symbol no topic can carry is refused by file and line
+    /// before the replay starts (not by the bus, halfway).
+    @Test func aReplayRefusesASymbolNoTopicCanCarry() async throws {
+        let dir = scratchDirectory("replay-bad-symbol")
+        let good = Envelope(topic: "market.bar.GOOG", source: "main/market-data", seq: 1, time: .epoch, published: .epoch,
+                            payload: .bar(Bar(symbol: "GOOG", time: .epoch, open: 1, high: 1, low: 1, close: 1, volume: 1)))
+        var bad = good
+        bad.payload = .bar(Bar(symbol: "GO OG", time: .epoch + .seconds(60), open: 1, high: 1, low: 1, close: 1, volume: 1))
+        let log = dir + "/bad.jsonl"
+        try (EventCodec.encodeString(good) + "\n\n" + EventCodec.encodeString(bad) + "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        #expect(await CommandRegistry.main(["replay", log, "--outputs", dir + "/out", "--log-level", "warning"]) == 1)
+        do {
+            _ = try EventLog.marketInputs(log)
+            Issue.record("accepted")
+        } catch {
+            #expect("\(error)" == "\(log):3: symbol \"GO OG\" contains a space or control character")
+        }
+    }
+
     /// Log lines about a cycle (decisions, fills) carry its correlation id, in JSON too.
     @Test func cycleLogLinesCarryTheCorrelationID() async throws {
         let dir = scratchDirectory("logs")

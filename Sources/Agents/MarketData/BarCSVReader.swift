@@ -60,7 +60,9 @@ public final class BarCSVReader: BarSource {
         if layout.symbol == nil {
             let s = options.symbol ?? BarCSVReader.symbol(fromPath: path)
             if let p = SymbolCheck.problem(s) {
-                throw InputError(file: path, field: "symbol", "\(p); name the symbol explicitly (--symbol)")
+                // A symbol taken from the file name can be given instead; a given one is wrong.
+                let hint = options.symbol == nil ? " (taken from the file name); give the symbol (--symbol, or market.data[].symbol)" : ""
+                throw InputError(file: path, field: "symbol", p + hint)
             }
             fixedSymbol = s
         } else {

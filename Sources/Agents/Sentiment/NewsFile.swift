@@ -79,9 +79,8 @@ public enum NewsFile {
             for (i, v) in a.enumerated() {
                 guard case .string(let s) = v else { throw fail("symbols[\(i)]", "expected a string, found \(v.kindName)") }
                 let sym = s.trimmingASCIIWhitespace()
-                guard !sym.isEmpty, !sym.utf8.contains(where: { $0 <= 0x20 || $0 == 0x2A || $0 == 0x3F || $0 == 0x5B }) else {
-                    throw fail("symbols[\(i)]", "not a valid symbol: \"\(s)\"")
-                }
+                // The bus's rule for a topic's symbol segment (news goes out on market.news.SYMBOL).
+                if let p = SymbolCheck.problem(sym) { throw fail("symbols[\(i)]", p) }
                 if !symbols.contains(sym) { symbols.append(sym) }
             }
             if symbols.isEmpty { throw fail("symbols", "empty (at least one symbol needed)") }

@@ -12,6 +12,11 @@ enum EventLog {
 
     /// Calls `body` with every event, in file order.
     static func forEach(_ path: String, _ body: (Envelope) throws -> Void) throws {
+        try forEachLine(path) { e, _ in try body(e) }
+    }
+
+    /// Calls `body` with every event and its line number, in file order.
+    static func forEachLine(_ path: String, _ body: (Envelope, Int) throws -> Void) throws {
         let lines: LineReader
         do { lines = try LineReader(path: path) } catch { throw Failure(description: error.description) }
         while true {
@@ -23,7 +28,7 @@ enum EventLog {
             do { e = try EventCodec.decode(line) } catch {
                 throw Failure(description: "\(path):\(lines.lineNumber): \(error)")
             }
-            try body(e)
+            try body(e, lines.lineNumber)
         }
     }
 
@@ -38,12 +43,18 @@ enum EventLog {
         var bars: [String: [Bar]] = [:]
         var order: [String] = []
         var news: [NewsItem] = []
-        try forEach(path) { e in
+        try forEachLine(path) { e, line in
+            // Replayed on topics named by their symbols: refused here, by line, not by the bus.
+            func check(_ symbol: String) throws {
+                if let p = SymbolCheck.problem(symbol) { throw Failure(description: "\(path):\(line): \(p)") }
+            }
             switch e.payload {
             case .bar(let b):
+                try check(b.symbol)
                 if bars[b.symbol] == nil { order.append(b.symbol) }
                 bars[b.symbol, default: []].append(b)
             case .news(let n):
+                for s in n.symbols { try check(s) }
                 news.append(n)
             default:
                 break
