@@ -57,4 +57,22 @@ import Testing
         #expect(rows.count > 1)
         #expect(rows.dropFirst().allSatisfy { $0.split(separator: ",")[3].contains("e+") }, "share counts past 9.2e18 in the shortest form")
     }
+
+    /// Two outputs on one file are refused before the run (one would replace the other).
+    @Test func twoOutputsOnOneFileAreRefused() async throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let csv = d.appendingPathComponent("X.csv").path
+        try Self.series(exponent: "").write(toFile: csv, atomically: true, encoding: .utf8)
+        let same = d.appendingPathComponent("same.csv").path
+        #expect(await CommandRegistry.main(["backtest", "--data", csv, "--trades", same, "--equity", same, "--log-level", "warning"]) == 1)
+        #expect(!FileManager.default.fileExists(atPath: same))
+        var o = LocalRun.Options(topology: Topology(file: ""))
+        o.writeDefaults = false
+        o.trades = d.path + "/a/../j.md"
+        o.journal = d.path + "/j.json"
+        let paths = RunOutputs.Paths(topology: o.topology, dir: nil, writeDefaults: false, trades: o.trades, journal: o.journal)
+        #expect(paths.collision(record: nil) == "the trades and journal's Markdown outputs would both write \(d.path)/j.md")
+        #expect(paths.collision(record: d.path + "/j.json") == "the journal and events outputs would both write \(d.path)/j.json")
+    }
 }

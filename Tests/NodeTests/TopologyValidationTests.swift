@@ -91,6 +91,17 @@ import Bus
         #expect(try Self.problems { $0["agents"] = ["technical": ["bollinger": ["period": 100_000]]] } == [])
     }
 
+    /// Every output its own file: no silent overwrite, no output named as its folder.
+    @Test func outputsNeedFilesOfTheirOwn() throws {
+        #expect(try Self.problems { $0["outputs"] = ["trades": "x.csv", "equity": "./x.csv"] }
+            == ["outputs.equity: \"./x.csv\" is also written by outputs.trades"])
+        #expect(try Self.problems { $0["outputs"] = ["report": "journal.md"] }
+            == ["outputs.journal: \"journal.md\" is also written by outputs.report"])
+        #expect(try Self.problems { $0["outputs"] = ["trades": ""] }
+            == ["outputs.trades: \"\" is not a file name (null writes no trades file)"])
+        #expect(try Self.problems { $0["outputs"] = ["trades": NSNull(), "equity": "trades.csv"] } == [])
+    }
+
     @Test func theJournalsCadenceIsChecked() throws {
         #expect(try Self.problems { $0["agents"] = ["journal": ["reportEvery": 10, "reportGrowth": 0.25]] } == [])
         #expect(try Self.problems { $0["agents"] = ["journal": ["reportGrowth": -0.5]] }

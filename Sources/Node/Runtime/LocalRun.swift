@@ -136,6 +136,10 @@ enum LocalRun {
 
     static func execute(_ o: Options, inputs given: MarketInputs? = nil) async throws -> Result {
         let t = o.topology
+        // Refused before anything runs: a run's outputs each need a file of their own.
+        let paths = RunOutputs.Paths(topology: t, dir: o.outputsDir, writeDefaults: o.writeDefaults,
+                                     trades: o.trades, equity: o.equity, stats: o.stats, report: o.report, journal: o.journal)
+        if let clash = paths.collision(record: o.record) { throw CommandError(clash) }
         let inputs = try given ?? inputs(t)
         // A bad file is refused before trading starts (unless bad rows are skipped).
         if given == nil {
@@ -217,8 +221,6 @@ enum LocalRun {
 
         let rec = await collector.recorder
         let stats = BacktestStatistics.compute(rec.inputs)
-        let paths = RunOutputs.Paths(topology: t, dir: o.outputsDir, writeDefaults: o.writeDefaults,
-                                     trades: o.trades, equity: o.equity, stats: o.stats, report: o.report, journal: o.journal)
         var written = try RunOutputs.write(paths, recorder: rec, stats: stats, title: o.title, journal: await society.journal?.currentReport())
         if let eventLog { written.append(eventLog) }
         if let sel = o.explain {
@@ -297,6 +299,23 @@ enum RunOutputs {
             self.report = path(report, t.outputs.report)
             self.journal = path(journal, t.outputs.journal)
             self.events = path(nil, t.outputs.events)
+        }
+
+        /// Two outputs that would write one file (the later would silently replace the
+        /// earlier): the first such pair, as a one-line problem. `record` is the event log
+        /// asked for on the command line.
+        func collision(record: String?) -> String? {
+            var taken: [String: String] = [:]
+            var outputs = [("trades", trades), ("equity", equity), ("stats", stats), ("report", report), ("journal", journal),
+                           ("events", record ?? events)]
+            if let journal { outputs.append(("journal's Markdown", (journal as NSString).deletingPathExtension + ".md")) }
+            for (name, path) in outputs {
+                guard let path else { continue }
+                let file = URL(fileURLWithPath: path).standardizedFileURL.path
+                if let other = taken[file] { return "the \(other) and \(name) outputs would both write \(file)" }
+                taken[file] = name
+            }
+            return nil
         }
     }
 
