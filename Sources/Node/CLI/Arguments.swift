@@ -192,10 +192,31 @@ struct Arguments {
 
     func double(_ name: String, default d: Double, range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) throws(UsageError) -> Double {
         guard let s = string(name) else { return d }
-        guard let v = Double(s), v.isFinite, range.contains(v) else {
+        // Decimal only: Double("0x10") reads hex (16), which no flag means.
+        guard Arguments.isDecimal(s), let v = Double(s), v.isFinite, range.contains(v) else {
             throw UsageError("agora \(spec.path): --\(name): expected a number in \(range.lowerBound)…\(range.upperBound), got '\(s)'")
         }
         return v
+    }
+
+    /// A decimal number's text: digits, one point, an exponent; a sign before each.
+    static func isDecimal(_ s: String) -> Bool {
+        var sawDigit = false, sawPoint = false, sawExponent = false
+        var previous: UInt8 = 0
+        for b in s.utf8 {
+            let exponentMark = b == 0x65 || b == 0x45, sign = b == 0x2B || b == 0x2D
+            if b >= 0x30 && b <= 0x39 {
+                sawDigit = true
+            } else if b == 0x2E && !sawPoint && !sawExponent {
+                sawPoint = true
+            } else if exponentMark && sawDigit && !sawExponent {
+                sawExponent = true
+            } else if !(sign && (previous == 0 || previous == 0x65 || previous == 0x45)) {
+                return false
+            }
+            previous = b
+        }
+        return sawDigit
     }
 
     func optionalDouble(_ name: String, range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) throws(UsageError) -> Double? {

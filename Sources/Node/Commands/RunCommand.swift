@@ -31,6 +31,16 @@ enum RunFlags {
         return (TapFilter(types: Set(args.strings("type")), symbols: Set(args.strings("symbol"))), format)
     }
 
+    /// In one process every event type is this build's: an unknown `--type` is a mistake
+    /// (`agora tap` on Redis only warns: other builds may publish types this one lacks).
+    static func checkLocalTapTypes(_ filter: TapFilter, command: String) throws {
+        let known = EventType.allCases.map(\.rawValue)
+        for t in filter.types.sorted() where !known.contains(t) {
+            let hint = Arguments.closest(t, among: known).map { " (did you mean \"\($0)\"?)" } ?? ""
+            throw UsageError("agora \(command): --type: \"\(t)\" is not an event type\(hint); types: \(known.joined(separator: ", "))")
+        }
+    }
+
     /// `--speed X`: live mode, bars paced at X times real time.
     static func applySpeed(_ args: Arguments, to t: inout Topology) throws {
         guard args.string("speed") != nil else { return }
@@ -84,6 +94,7 @@ enum RunCommand: AgoraCommand {
         options.logger = try RunFlags.logging(args)
         options.tap = args.strings("tap")
         (options.tapFilter, options.tapFormat) = try RunFlags.tap(args)
+        try RunFlags.checkLocalTapTypes(options.tapFilter, command: args.spec.path)
         options.record = args.string("record")
         options.outputsDir = args.string("outputs")
         options.metrics = args.string("metrics")
