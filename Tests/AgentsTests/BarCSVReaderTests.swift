@@ -67,6 +67,8 @@ import Bus
         ("2024-01-03,10.5,11,10,9,100", "3: close: close 9 is outside [low 10, high 11]"),
         ("2024-01-03,10.5,11,10,11.01,100", "3: close: close 11.01 is outside [low 10, high 11]"),
         ("2024-01-03,10,11,9,10,-5", "3: volume: negative volume -5"),
+        ("2024-01-03,-1,0,-2,-1,5", "3: low: low -2 is not a positive price"),
+        ("2024-01-03,0,0,0,0,5", "3: low: low 0 is not a positive price"),
         ("2024-01-02,10,11,9,10,100", "3: time: duplicate timestamp 2024-01-02T00:00:00Z (line 2)"),
         ("2024-01-01,10,11,9,10,100", "3: time: timestamp 2024-01-01T00:00:00Z goes backwards (line 2 has 2024-01-02T00:00:00Z)"),
         ("2024/01/03,10,11,9,10,100", "3: time: not an ISO 8601 date or date-time: \"2024/01/03\""),

@@ -85,6 +85,10 @@ public struct JournalTrade: Sendable, Hashable {
         if !(exitPrice > 0) || !exitPrice.isFinite { return ("exit_price", "must be greater than 0, got \(JournalFormat.plain(exitPrice))") }
         if exitTime < entryTime { return ("exit_time", "is before entry_time (\(exitTime.iso8601) < \(entryTime.iso8601))") }
         if !(fees >= 0) || !fees.isFinite { return ("fees", "must not be negative, got \(JournalFormat.plain(fees))") }
+        // Each number may be finite while the trade's value is not (1e200 shares at 1e200).
+        if !(quantity * Swift.max(entryPrice, exitPrice)).isFinite || !pnl.isFinite {
+            return ("quantity", "\(JournalFormat.plain(quantity)) at \(JournalFormat.plain(Swift.max(entryPrice, exitPrice))) is too large to value")
+        }
         if let stop = stopPrice {
             if !(stop > 0) || !stop.isFinite { return ("stop_price", "must be greater than 0, got \(JournalFormat.plain(stop))") }
             if side == .long && stop >= entryPrice {

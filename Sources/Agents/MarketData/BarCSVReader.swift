@@ -184,6 +184,11 @@ public final class BarCSVReader: BarSource {
         if high < low {
             throw InputError(file: file, line: line, field: layout.names[layout.high], "high \(highText) is below low \(lowText)")
         }
+        if !(low > 0) {
+            // Returns, sizing and stops divide by prices: every price must be positive
+            // (low is the least of the four once they are in order).
+            throw InputError(file: file, line: line, field: layout.names[layout.low], "low \(lowText) is not a positive price")
+        }
         if open < low || open > high {
             throw InputError(file: file, line: line, field: layout.names[layout.open],
                              "open \(openText) is outside [low \(lowText), high \(highText)]")

@@ -110,6 +110,11 @@ extension Lexicon {
             guard let v = Double(text), v.isFinite else {
                 throw InputError(file: path, line: reader.lineNumber, field: "valence", "not a number: \"\(text)\"")
             }
+            // VADER's scale is about ±4; far beyond it the scorer's normalisation overflows
+            // (a valence of 1e308 scored 0).
+            guard Swift.abs(v) <= 100 else {
+                throw InputError(file: path, line: reader.lineNumber, field: "valence", "\(text) is outside -100 … 100 (VADER's scale is about -4 … 4)")
+            }
             if token.contains(" ") {
                 if phrases {
                     lex.insert(token, v)

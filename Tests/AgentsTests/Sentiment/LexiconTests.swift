@@ -32,6 +32,7 @@ import Bus
         ("good\t1.9\nbad\tabc\n", "2: valence: not a number: \"abc\""),
         ("good\t\n", "1: expected TOKEN<TAB>VALENCE, found no tab"),
         ("good\tnan\n", "1: valence: not a number: \"nan\""),
+        ("good\t1e308\n", "1: valence: 1e308 is outside -100 … 100 (VADER's scale is about -4 … 4)"),
         ("good\t1\nbad\t-2,5\t0.3\n", "2: valence: not a number: \"-2,5\""),
     ])
     func vaderFormatErrorsNameFileAndLine(text: String, expected: String) throws {
