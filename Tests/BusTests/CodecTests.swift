@@ -269,6 +269,15 @@ import Testing
         }
     }
 
+    /// A valid date outside the nanosecond range is called that, not "not ISO 8601".
+    @Test func aTimeOutOfRangeSaysSo() {
+        #expect(ISO8601.problem("9999-01-02T09:40:00Z") == "year 9999 of \"9999-01-02T09:40:00Z\" is outside 1678…2261 (what a nanosecond timestamp holds)")
+        #expect(ISO8601.problem("1600-01-01") == "year 1600 of \"1600-01-01\" is outside 1678…2261 (what a nanosecond timestamp holds)")
+        #expect(ISO8601.problem("2024/01/03") == "not an ISO 8601 date or date-time: \"2024/01/03\"")
+        #expect((try? ISO8601.parse("2261-12-31")) != nil && (try? ISO8601.parse("1678-01-01")) != nil)
+        #expect(throws: ISO8601.ParseError.self) { try ISO8601.parse("2262-01-01") }
+    }
+
     @Test func timestampsFormatAndParse() throws {
         #expect(Timestamp(seconds: 0).iso8601 == "1970-01-01T00:00:00Z")
         #expect(Timestamp(nanoseconds: 1_704_205_800_125_000_000).iso8601 == "2024-01-02T14:30:00.125Z")

@@ -418,7 +418,7 @@ struct JournalFieldSplitter {
         let k = h.at(c), name = c.name
         guard !isEmpty(k) else { throw InputError(file: file, line: line, field: name, "is empty") }
         guard let t = timestamp(k) else {
-            throw InputError(file: file, line: line, field: name, "not an ISO 8601 date or date-time: \"\(string(k))\"")
+            throw InputError(file: file, line: line, field: name, ISO8601.problem(string(k)))
         }
         return t
     }

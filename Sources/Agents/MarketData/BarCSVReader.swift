@@ -174,7 +174,7 @@ public final class BarCSVReader: BarSource {
         let timeText = BarCSVReader.trim(f[layout.time])
         guard let time = try? ISO8601.parse(timeText) else {
             throw InputError(file: file, line: line, field: layout.names[layout.time],
-                             timeText.isEmpty ? "empty value" : "not an ISO 8601 date or date-time: \"\(timeText)\"")
+                             timeText.isEmpty ? "empty value" : ISO8601.problem(timeText))
         }
         let (open, openText) = try number(f, layout.open, line)
         let (high, highText) = try number(f, layout.high, line)

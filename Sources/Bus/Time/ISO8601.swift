@@ -8,7 +8,18 @@
 public enum ISO8601 {
     public struct ParseError: Error, Sendable, CustomStringConvertible {
         public let input: String
-        public var description: String { "not an ISO 8601 date or date-time: \"\(input)\"" }
+        public var description: String { ISO8601.problem(input) }
+    }
+
+    /// Why `text` does not read as a time: a year outside what a nanosecond timestamp holds
+    /// (1678…2261), or not an ISO 8601 form.
+    public static func problem(_ text: String) -> String {
+        let head = Array(text.utf8.prefix(5))
+        if head.count == 5, head[4] == 0x2D, head[0..<4].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+           let y = Int(String(text.prefix(4))), y < 1678 || y > 2261 {
+            return "year \(y) of \"\(text)\" is outside 1678…2261 (what a nanosecond timestamp holds)"
+        }
+        return "not an ISO 8601 date or date-time: \"\(text)\""
     }
 
     // MARK: civil calendar (proleptic Gregorian), after Howard Hinnant's algorithms

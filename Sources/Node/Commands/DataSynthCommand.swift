@@ -55,7 +55,7 @@ enum DataSynthCommand: AgoraCommand {
         }
         if let text = args.string("start") {
             guard let t = try? ISO8601.parse(text) else {
-                throw UsageError("agora data synth: --start: not an ISO 8601 date or date-time: '\(text)'")
+                throw UsageError("agora data synth: --start: \(ISO8601.problem(text))")
             }
             s.start = t
         }
