@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Node
 import Bus
@@ -16,6 +17,8 @@ import Bus
         (["data", "synth", "--price", "0x10", "--bars", "3"], Int32(64)),
         (["run", "--tap", "*", "--type", "bogus"], Int32(64)),
         (["run", "--tap", "*", "--type", "decison"], Int32(64)),
+        (["journal", "generate", "/tmp/agora-never-written.csv", "--inject", "all,all"], Int32(64)),
+        (["sentiment", "--llm-url", "ftp://x", "--llm-model", "m"], Int32(64)),
     ])
     func refusedFlagValues(argv: [String], code: Int32) async {
         #expect(await CommandRegistry.main(argv) == code)
@@ -30,5 +33,13 @@ import Bus
                     + EventType.allCases.map(\.rawValue).joined(separator: ", "))
         }
         try RunFlags.checkLocalTapTypes(TapFilter(types: ["decision", "bar"]), command: "run")
+    }
+
+    /// A write that fails says why in words.
+    @Test func aFailedWriteSaysWhy() throws {
+        let dir = FileManager.default.temporaryDirectory.path
+        #expect(RunReports.writeFailure(dir, CocoaError(.fileWriteUnknown)) == "it is a directory (give a file name)")
+        #expect(RunReports.writeFailure("/nonexistent-agora/x/y.csv", CocoaError(.fileWriteUnknown))
+                == "the folder /nonexistent-agora/x does not exist and could not be made")
     }
 }

@@ -86,7 +86,7 @@ enum JournalAnalyzeCommand: AgoraCommand {
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw CommandError("\(path): cannot write: \((error as NSError).localizedDescription)")
+            throw CommandError("\(path): cannot write: \(RunReports.writeFailure(path, error))")
         }
     }
 }

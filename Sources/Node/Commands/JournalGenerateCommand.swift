@@ -39,6 +39,7 @@ enum JournalGenerateCommand: AgoraCommand {
         var out = Set<PatternKind>()
         for part in s.split(separator: ",") {
             let name = part.trimmingCharacters(in: " ")
+            if name == "all" { throw UsageError("agora journal generate: --inject: 'all' stands alone (--inject all), not in a list") }
             guard let k = PatternKind(rawValue: name) else {
                 throw UsageError("agora journal generate: --inject: unknown pattern '\(name)'; expected one of \(PatternKind.allCases.map(\.rawValue).joined(separator: ", ")) or all")
             }

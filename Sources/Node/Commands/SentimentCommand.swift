@@ -188,6 +188,13 @@ enum LLMFlags {
         var config = LLMConfig(baseURL: url, model: model, apiKeyEnv: args.string("llm-key-env"),
                                timeoutSeconds: try args.double("llm-timeout", default: 10, range: 0.001...600))
         try customize(&config)
+        // The settings' problems, named by the flag that gave the value.
+        let flags = ["baseURL": "--llm-url", "model": "--llm-model", "apiKeyEnv": "--llm-key-env", "timeoutSeconds": "--llm-timeout"]
+        if let p = config.problems().first {
+            let field = String(p.prefix { $0 != ":" })
+            let named = flags[field].map { $0 + p.dropFirst(field.count) } ?? p
+            throw UsageError("agora \(args.spec.path): \(named)")
+        }
         return config
     }
 }

@@ -106,7 +106,24 @@ enum RunReports {
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw CommandError("cannot write \(path): \(error.localizedDescription)")
+            throw CommandError("cannot write \(path): \(writeFailure(path, error))")
         }
+    }
+
+    /// Why a file could not be written, in words (not `NSCocoaErrorDomain error 512`).
+    static func writeFailure(_ path: String, _ error: any Error) -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return "it is a directory (give a file name)"
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            return "the folder \(dir) does not exist and could not be made"
+        }
+        let ns = error as NSError
+        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        return ns.localizedDescription
     }
 }
