@@ -133,7 +133,8 @@ enum ExactDecimal {
     }
 
     /// The double nearest to `w / 10^n` (ties to even), for `w < 2^64` and `1 ≤ n ≤ 20`;
-    /// nil when the value falls outside `1e-4 ≤ v < 2^53`, or next to a power of two.
+    /// nil when the value falls outside `1e-4 ≤ v < 2^52` (above it a double is a whole
+    /// number or a half, which Clinger's path or strtod reads), or next to a power of two.
     static func double(_ w: UInt64, dividedByPowerOfTen n: Int) -> Double? {
         guard n >= 1, n <= 20, w != 0 else { return nil }
         // An estimate within a few ulps (two roundings), then corrected exactly.

@@ -14,8 +14,8 @@ enum BenchCodecCommand: AgoraCommand {
             One round trip = encode an envelope to JSON bytes, then decode it back. The events
             cycle through every type of the catalogue (bars and votes weighted up, as in a
             backtest), or through a recorded run's events with --events: those carry computed
-            numbers of up to 17 digits where the samples have short ones. Goal: ≥1M round trips/s on one core,
-            and ≥15× Foundation's JSONEncoder/JSONDecoder.
+            numbers of up to 17 digits where the samples have short ones. Goal: ≥1M round
+            trips/s on one core, and ≥15× Foundation's JSONEncoder/JSONDecoder.
             """)
 
     /// One round trip of an envelope the caller lends (as a publisher lends its own to the
