@@ -202,4 +202,23 @@ import Glibc
         #expect(await run.wait(timeout: patience) == 130)
         #expect(run.stderr.contains("second signal, exiting now"))
     }
+
+    /// A signal while the market node waits for the other nodes to come up stops it at
+    /// once, exit 0 (it waited out the whole startup timeout and then blamed it).
+    @Test(.timeLimit(.minutes(1)))
+    func aSignalDuringTheStartupWaitStopsTheNode() async throws {
+        let dir = scratchDirectory("node-startup-sigint")
+        let topo = dir + "/multi.json"
+        let prefix = "startup-\(getpid())-\(UUID().uuidString.prefix(6))."
+        try writeTopology(topo, url: try AgoraProcess.redisURL(), prefix: prefix, data: FileManager.default.currentDirectoryPath + "/data/GOOG.csv", news: nil,
+                          nodes: [("feed", ["market-data"]), ("core", ["technical", "sentiment", "risk", "orchestrator", "portfolio", "execution", "journal"])])
+        let feed = try AgoraProcess("feed", ["node", "feed", "--topology", topo, "--outputs", dir + "/out", "--startup-timeout", "600"], dir: dir)
+        defer { feed.stop() }
+        #expect(await eventually { feed.stderr.contains("node feed up") }, "\(feed.stderr.suffix(1500))")
+        let t0 = Date()
+        feed.signal(SIGINT)
+        #expect(await feed.wait(timeout: 20) == 0, "\(feed.stderr.suffix(1500))")
+        #expect(Date().timeIntervalSince(t0) < 15)
+        #expect(!feed.stderr.contains("did not come up"))
+    }
 }

@@ -127,14 +127,19 @@ enum NodeCommand: AgoraCommand {
         logger.info("node \(name) up with \(node.agents.map(\.rawValue).joined(separator: ", ")) on \(bus.transport)")
 
         if society.marketData != nil {
+            var ready = true
             if topology.market.mode == .backtest {
-                let missing = await watch.waitForAll(timeout: startupTimeout)
-                if !missing.isEmpty {
+                // A signal while waiting for the other nodes stops this one (exit 0), at once.
+                let missing = await watch.waitForAll(timeout: startupTimeout, stopped: { stop.isSet })
+                ready = !stop.isSet
+                if ready && !missing.isEmpty {
                     throw CommandError("nodes \(missing.joined(separator: ", ")) did not come up within \(Fmt.fixed(startupTimeout, 0)) s (no heartbeat)")
                 }
             }
-            let summary = try await society.runMarket()
-            logger.info("market data replayed: \(summary?.bars ?? 0) bars")
+            if ready {
+                let summary = try await society.runMarket()
+                logger.info("market data replayed: \(summary?.bars ?? 0) bars")
+            }
         }
         // Until the run is over, or a signal asks this node to stop.
         let finished: RunFinished? = await withTaskGroup(of: RunFinished?.self) { g in

@@ -100,9 +100,11 @@ actor NodeWatch {
     }
 
     /// Waits until every node has beaten once (backtests across nodes start only then).
-    func waitForAll(timeout: Double) async -> [String] {
+    /// Waits until every node has been heard, `timeout` seconds pass, or `stopped` says so
+    /// (a signal: the caller then stops instead of waiting on). Returns the nodes not heard.
+    func waitForAll(timeout: Double, stopped: @Sendable () -> Bool = { false }) async -> [String] {
         let deadline = clock.now().seconds + timeout
-        while clock.now().seconds < deadline {
+        while clock.now().seconds < deadline && !stopped() {
             let missing = nodes.filter { lastSeen[$0] == nil }
             if missing.isEmpty { return [] }
             try? await Task.sleep(for: .milliseconds(50))
