@@ -221,4 +221,36 @@ import Glibc
         #expect(Date().timeIntervalSince(t0) < 15)
         #expect(!feed.stderr.contains("did not come up"))
     }
+
+    /// Events a node accepted but could not hand to Redis before it stopped are lost: the
+    /// node says so and exits 1 (it logged an error and exited 0).
+    @Test(.timeLimit(.minutes(1)))
+    func lostEventsAtShutdownMakeTheExitStatusFail() async throws {
+        let dir = scratchDirectory("node-lost")
+        // A Redis of this test's own, to stop under the node.
+        let server = ProcessInfo.processInfo.environment["AGORA_REDIS_SERVER"] ?? "/usr/bin/redis-server"
+        let port = 30_000 + Int(getpid() % 20_000)
+        let redis = Process()
+        redis.executableURL = URL(fileURLWithPath: server)
+        redis.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir]
+        redis.standardOutput = FileHandle.nullDevice
+        try redis.run()
+        defer { if redis.isRunning { kill(redis.processIdentifier, SIGKILL) } }
+        let topo = dir + "/multi.json"
+        try writeTopology(topo, url: "redis://127.0.0.1:\(port)", prefix: "lost.", data: FileManager.default.currentDirectoryPath + "/data/GOOG.csv", news: nil,
+                          nodes: [("feed", ["market-data"]), ("core", ["technical", "sentiment", "risk", "orchestrator", "portfolio", "execution", "journal"])])
+        var core: AgoraProcess?
+        #expect(await eventually {
+            if core == nil || core?.process.isRunning == false { core = try? AgoraProcess("core", ["node", "core", "--topology", topo, "--outputs", dir + "/out"], dir: dir) }
+            return core?.stderr.contains("node core up") == true
+        }, "\(core?.stderr.suffix(1500) ?? "")")
+        guard let core else { return }
+        defer { core.stop() }
+        kill(redis.processIdentifier, SIGKILL)
+        // Heartbeats keep coming while Redis is gone; they wait in the publisher's queue.
+        try await Task.sleep(for: .seconds(3))
+        core.signal(SIGINT)
+        #expect(await core.wait(timeout: 40) == 1, "\(core.stderr.suffix(1500))")
+        #expect(core.stderr.contains("could not be sent to redis://127.0.0.1:\(port) before it stopped"), "\(core.stderr.suffix(1500))")
+    }
 }

@@ -272,6 +272,8 @@ enum ReplayCommand: AgoraCommand {
         }
         await bus.shutdown()
         Console.err("replay: published \(sent) of \(events.count) events from \(path) to \(url) prefix \"\(prefix)\"\n")
+        let lost = bus.redisStatistics().abandoned
+        if lost > 0 { throw CommandError("\(url): \(lost) of the published events could not be sent before the end, and were lost") }
         return 0
     }
 }
