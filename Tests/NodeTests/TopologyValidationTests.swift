@@ -125,6 +125,23 @@ import Bus
         #expect(try Self.problems { $0["bus"] = ["kind": "memory", "conectTimeout": 1] } == ["bus.conectTimeout: unknown key (did you mean \"connectTimeout\"?)"])
     }
 
+    /// What `agora node` would refuse, `check` refuses, by field.
+    @Test func redisURLsAndPrefixesAreCheckedAsANodeChecksThem() throws {
+        func redis(_ bus: [String: Any]) throws -> [String] { try Self.problems { $0["nodes"] = Self.split; $0["bus"] = bus } }
+        #expect(try redis(["kind": "redis", "url": "redis://127.0.0.1:notaport"])
+            == ["bus.url: redis URL \"redis://127.0.0.1:notaport\": port \"notaport\" is not a number in 1…65535"])
+        #expect(try redis(["kind": "redis", "url": "redis://127.0.0.1:6379", "prefix": "a b"])
+            == ["bus.prefix: redis prefix \"a b\" contains a space or control character (U+20)"])
+        #expect(try redis(["kind": "redis", "url": "redis://127.0.0.1:6379", "whenDisconnected": "panic"])
+            == ["bus.whenDisconnected: expected one of wait, fail, got \"panic\""])
+        #expect(try Self.problems { t in
+            var nodes = Self.split
+            nodes[0]["name"] = ""
+            t["nodes"] = nodes
+            t["bus"] = ["kind": "redis", "url": "redis://127.0.0.1:6379"]
+        }.first == "nodes[0].name: empty: a node needs a name")
+    }
+
     @Test func filePathsAreRelativeToTheTopologysFolder() throws {
         let json = try ConfigReader.parse(#"""
             {"agents": {"sentiment": {"lexicon": {"path": "lex/vader.txt"}, "llm": {"baseURL": "http://h:1/v1", "model": "m", "cacheFile": "cache.jsonl"}},

@@ -213,12 +213,23 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible, Codable {
 /// default, and a missing field in JSON takes its default.
 public struct RedisConfiguration: Codable, Sendable, Equatable {
     /// What `publish` (and `subscribe`) do while the transport is not connected.
-    public enum WhenDisconnected: String, Codable, Sendable, Equatable {
+    public enum WhenDisconnected: String, Codable, Sendable, Equatable, CaseIterable {
         /// Keep accepting events into the bounded publish queue (sent after reconnecting);
         /// `publish` suspends once the queue is full. `subscribe` waits for the server.
         case wait
         /// Throw `BusError(.disconnected, …)` at once.
         case fail
+
+        /// Names the choices when the value is none of them (Foundation's own message is
+        /// "Cannot initialize WhenDisconnected from invalid String value").
+        public init(from decoder: any Decoder) throws {
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let v = WhenDisconnected(rawValue: text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription:
+                    "expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text)\""))
+            }
+            self = v
+        }
     }
 
     /// The server and credentials. Default `redis://127.0.0.1:6379`.

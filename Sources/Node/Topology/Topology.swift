@@ -168,6 +168,14 @@ enum TopologyLoader {
             }
             if let url = t.bus.url, !url.hasPrefix("redis://") {
                 r.problem("bus.url", "expected a redis://[user:password@]host:port[/db] URL, found \"\(url)\"")
+            } else if let url = t.bus.url {
+                // What `agora node` will parse: checked here too, so check says what node would.
+                do { _ = try t.bus.redisConfiguration(url: url, prefix: t.bus.prefix) } catch { r.problem("bus.url", error.message) }
+            }
+            if t.bus.kind == .redis || t.bus.url != nil {
+                var c = t.bus.redis
+                c.prefix = t.bus.prefix
+                do { try c.validate() } catch where error.message.contains("prefix") { r.problem("bus.prefix", error.message) } catch {}
             }
         }
 
@@ -258,7 +266,7 @@ enum TopologyLoader {
                     let p = "nodes[\(i)]"
                     guard let o = r.object(item, at: p, allowed: ["name", "agents"]) else { continue }
                     guard let name = r.string(o, "name", at: p), !name.isEmpty else {
-                        r.problem(p, "missing \"name\"")
+                        if case .string? = o["name"] { r.problem("\(p).name", "empty: a node needs a name") } else { r.problem(p, "missing \"name\"") }
                         continue
                     }
                     if Topic.validate("system.heartbeat.\(name)") != nil || name.contains("/") {
