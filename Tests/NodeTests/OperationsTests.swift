@@ -68,6 +68,32 @@ import Glibc
         }
     }
 
+    /// A verbatim replay checks the whole log first, naming file and line: no event goes
+    /// out from a log that cannot go out whole (it named the Redis URL, after publishing some).
+    @Test func aVerbatimReplayChecksEveryLineFirst() throws {
+        let dir = scratchDirectory("replay-verbatim-check")
+        let good = Envelope(topic: "market.bar.GOOG", source: "main/market-data", seq: 1, time: .epoch, published: .epoch,
+                            payload: .bar(Bar(symbol: "GOOG", time: .epoch, open: 1, high: 1, low: 1, close: 1, volume: 1)))
+        var badTopic = good
+        badTopic.topic = "a b*"
+        var big = good
+        big.payload = .news(NewsItem(id: "n", time: .epoch, symbols: ["GOOG"], headline: String(repeating: "x", count: 5000), source: "test"))
+        big.topic = "market.news.GOOG"
+        func log(_ events: [Envelope]) throws -> String {
+            let path = dir + "/log-\(UUID().uuidString.prefix(4)).jsonl"
+            try (events.map { EventCodec.encodeString($0) }.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        func problem(_ path: String, limit: Int = 1 << 20) -> String? {
+            do { _ = try ReplayCommand.publishable(path, maxMessageBytes: limit); return nil } catch { return error.description }
+        }
+        let a = try log([good, good, badTopic])
+        #expect(problem(a) == "\(a):3: topic \"a b*\" contains a space or control character")
+        let b = try log([good, big])
+        #expect(problem(b, limit: 4096)?.hasPrefix("\(b):2: news event on market.news.GOOG is ") == true)
+        #expect(problem(b)  == nil)
+    }
+
     /// Log lines about a cycle (decisions, fills) carry its correlation id, in JSON too.
     @Test func cycleLogLinesCarryTheCorrelationID() async throws {
         let dir = scratchDirectory("logs")

@@ -240,12 +240,30 @@ enum ReplayCommand: AgoraCommand {
         return try await RunCommand.runLocally(topology, args: args, title: "Agora replay — \(path)", inputs: log.inputs)
     }
 
+    /// The log's events, each checked first, by line, as the bus would check it: nothing is
+    /// published from a log that cannot be published whole.
+    static func publishable(_ path: String, maxMessageBytes: Int) throws(CommandError) -> [Envelope] {
+        var events: [Envelope] = []
+        do {
+            try EventLog.forEachLine(path) { e, line in
+                if let p = Topic.validate(e.topic) { throw EventLog.Failure(description: "\(path):\(line): \(p)") }
+                let size = EventCodec.encode(e).count
+                if size > maxMessageBytes {
+                    throw EventLog.Failure(description: "\(path):\(line): \(e.type) event on \(e.topic) is \(size) bytes, over the \(maxMessageBytes)-byte limit (bus maxMessageBytes)")
+                }
+                events.append(e)
+            }
+        } catch {
+            throw CommandError("\(error)")
+        }
+        return events
+    }
+
     /// Publishes every event of the log unchanged, paced by event time when `speed` is set.
     static func verbatim(_ path: String, args: Arguments, speed: Double?) async throws -> Int32 {
         let (url, prefix, configuration) = try BusTarget.redis(args)
         let logger = try RunFlags.logging(args)
-        let events: [Envelope]
-        do { events = try EventLog.read(path) } catch { throw CommandError("\(error)") }
+        let events = try publishable(path, maxMessageBytes: configuration.maxMessageBytes)
         let bus = try await BusTarget.connect(configuration, logger: logger)
         let stop = StopFlag()
         let signals = SignalHandler { _ in stop.set() }
