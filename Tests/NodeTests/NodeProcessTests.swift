@@ -151,6 +151,25 @@ import Glibc
         #expect(line.stderr.contains("3 events shown; gaps 0, malformed 0"))
     }
 
+    /// The tap's output is live also into a file or a pipe: a line per event as it comes
+    /// (it was buffered until exit).
+    @Test(.timeLimit(.minutes(1)))
+    func tapLinesReachAFileAsTheyCome() async throws {
+        let dir = scratchDirectory("tap-live")
+        let url = try AgoraProcess.redisURL()
+        let prefix = Self.prefix("tap-live")
+        let tap = try AgoraProcess("tap", ["tap", "--bus", url, "--prefix", prefix], dir: dir)
+        defer { tap.stop() }
+        #expect(await eventually { tap.stderr.contains("Ctrl-C") })
+        let bus = try await RedisBus.connect(url: url, prefix: prefix)
+        try await Publisher(bus: bus, source: "test/feed").publish(
+            Bar(symbol: "AAPL", time: Timestamp(seconds: 1_704_153_600), open: 1, high: 1, low: 1, close: 1, volume: 1))
+        await bus.shutdown()
+        #expect(await eventually(timeout: 10) { tap.stdout.contains("market.bar.AAPL") }, "still running, nothing in the file")
+        tap.signal(SIGINT)
+        #expect(await tap.wait(timeout: patience) == 0)
+    }
+
     @Test func tapWithoutABusSaysHowToGiveOne() async throws {
         let dir = scratchDirectory("tap-nobus")
         let p = try AgoraProcess("tap", ["tap", "--topology", Self.root + "/topology.json"], dir: dir)

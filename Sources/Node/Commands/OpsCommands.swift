@@ -147,7 +147,7 @@ enum TapCommand: AgoraCommand {
         do {
             sub = try await bus.subscribe(patterns, options: SubscriptionOptions(name: "tap", policy: .dropOldest(capacity: 1 << 16)))
         } catch {
-            throw CommandError("agora tap: \(error)", exitCode: 64)
+            throw CommandError("\(error)", exitCode: 64)
         }
         let stop = StopFlag()
         let signals = SignalHandler { _ in
@@ -157,6 +157,9 @@ enum TapCommand: AgoraCommand {
         defer { signals.cancel() }
         if !stats { Console.err("tap: \(url) prefix \"\(prefix)\" patterns \(patterns.joined(separator: " ")) (Ctrl-C to stop)\n") }
 
+        // A live view: each line (and each table) goes out as it is made, also into a pipe
+        // or a file (buffered, they showed nothing until exit).
+        Console.stdout.autoflush = true
         let state = TapState()
         let ticker: Task<Void, Never>? = stats ? Task {
             let clock = ContinuousClock()
