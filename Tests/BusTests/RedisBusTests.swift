@@ -260,6 +260,14 @@ import TestSupport
         let more = try await withTimeout { await collect(sub, 8) }
         #expect(more.map(\.seq) == [1, 2, 3, 10, 11, 1, 2, 5])
         #expect(sub.stats.gaps == 2 + 2 + 2)
+        // A topicSeq not written last (another publisher's JSON, with spaces) counts too:
+        // 1 then 4 misses 2 and 3.
+        for ts in [1, 4] {
+            let text = #"{"type": "bar", "source": "py/other", "topicSeq": \#(ts), "data": {"symbol": "Z", "time": "2024-01-02", "open": 1, "high": 1, "low": 1, "close": 1, "volume": 1}}"#
+            try redis.publish(prefix + "feed.y", Array(text.utf8))
+        }
+        _ = try await withTimeout { await collect(sub, 2) }
+        #expect(sub.stats.gaps == 2 + 2 + 2 + 2)
         #expect(aOnly.stats.gaps == 0)
         await bus.shutdown()
     }

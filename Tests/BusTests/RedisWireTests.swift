@@ -55,6 +55,26 @@ import Testing
         #expect(Array(text.utf8).withUnsafeBufferPointer { RedisWire.topicSeq($0) } == expected)
     }
 
+    /// Another publisher's `topicSeq`: anywhere in the top-level object, with spaces;
+    /// never inside `data` or a string.
+    @Test(arguments: [
+        (#"{"type":"zz","source":"r","topicSeq":4,"data":{}}"#, UInt64(4)),
+        (#"{"type": "zz", "data": {}, "topicSeq": 7}"#, 7),
+        (#"{"type":"x","data":{"topicSeq":5}}"#, nil),
+        (#"{"type":"x","data":"\"topicSeq\":5","seq":2}"#, nil),
+        (#"{"type":"x","topicSeq":"x","data":{}}"#, nil),
+        (#"{"type":"x","data":{}}"#, nil),
+    ] as [(String, UInt64?)])
+    func topicSeqOfAnotherPublisherIsFoundAnywhere(_ text: String, _ expected: UInt64?) {
+        #expect(Array(text.utf8).withUnsafeBufferPointer { RedisWire.topicSeqAnywhere($0) } == expected)
+    }
+
+    /// A `topicSeq` that is not a count is a malformed message, not silently one without.
+    @Test(arguments: [#"{"type":"zz","data":{},"topicSeq":0}"#, #"{"type":"zz","data":{},"topicSeq":-1}"#, #"{"type":"zz","topicSeq":"x","data":{}}"#])
+    func aTopicSeqThatIsNotACountIsRefused(_ text: String) {
+        #expect(throws: WireError.self) { try EventCodec.decode(text) }
+    }
+
     static let gaps: [(UInt64, UInt64, UInt64)] = [
         (5, 6, 0), // in order
         (5, 9, 3), // 6, 7, 8 missed

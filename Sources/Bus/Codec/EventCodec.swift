@@ -169,6 +169,9 @@ public enum EventCodec {
                 h.causation = r.readNullIfPresent() ? nil : EventID(wire: try r.readStringSlice())
             } else if k == "schema" {
                 h.schema = try r.readInt()
+            } else if k == "topicSeq" {
+                // The Redis transport's per-topic count (read there): must be one.
+                guard (try? r.readUInt64()).map({ $0 >= 1 }) == true else { throw WireError("topicSeq: expected an integer ≥ 1") }
             } else {
                 try r.skipValue()
             }

@@ -676,7 +676,7 @@ final class RedisReader: @unchecked Sendable {
         }
         let source = current!.source
         var streamTopic = ""
-        if let t = RedisWire.topicSeq(payload), t > 0 {
+        if let t = RedisWire.topicSeq(payload) ?? RedisWire.topicSeqAnywhere(payload), t > 0 {
             currentSeq = t
             streamTopic = topic
         } else if current!.seq > 0 {

@@ -46,6 +46,35 @@ enum RedisWire {
         return value
     }
 
+    /// The `topicSeq` member wherever it is in the top-level object (another publisher may
+    /// not write it last, or may add spaces): read only when the bytes name it, which
+    /// Agora's own messages do last, where `topicSeq(_:)` finds it first.
+    static func topicSeqAnywhere(_ m: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        let key = Array("\"topicSeq\"".utf8)
+        guard m.count > key.count, let base = m.baseAddress else { return nil }
+        var found = false
+        var i = 0
+        while i + key.count <= m.count {
+            if m[i] == 0x22 && memcmp(base + i, key, key.count) == 0 {
+                found = true
+                break
+            }
+            i += 1
+        }
+        guard found else { return nil }
+        var r = JSONReader(m)
+        do throws(WireError) {
+            var o = try r.beginObject()
+            while let k = try r.nextKey(&o) {
+                if k == "topicSeq" { return try r.readUInt64() }
+                try r.skipValue()
+            }
+        } catch {
+            return nil
+        }
+        return nil
+    }
+
     /// Appends the RESP encoding of `PUBLISH <prefix><topic> <message>`, exactly what
     /// `redisFormatCommandArgv` would produce.
     static func appendPublish(prefix: [UInt8], topic: String, message: UnsafeBufferPointer<UInt8>, to out: ByteBuffer) {
