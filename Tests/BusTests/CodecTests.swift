@@ -269,6 +269,37 @@ import Testing
         }
     }
 
+    /// What a publisher could not have sent is refused on receipt, with the reason.
+    @Test(arguments: [
+        (#"{"type":"zz","topic":"a.b*?[","time":"2024-01-02","data":{}}"#, nil, #"topic "a.b*?[" contains a glob character"#),
+        (#"{"type":"zz","topic":"","time":"2024-01-02","data":{}}"#, nil, "topic is empty"),
+        (#"{"type":"zz","time":"2024-01-02","data":{}}"#, "ctl\u{1}chan", #"topic "ctl\#u{1}chan" contains a space or control character"#),
+        (#"{"type":"","topic":"a.b","data":{}}"#, nil, "type: empty"),
+        (#"{"type":"zz","topic":"a.b","data":[1]}"#, nil, "zz: data: expected an object (at byte 34)"),
+        (#"{"type":"bar","topic":"market.bar.AAPL","data":{"symbol":"","time":"2024-01-02","open":1,"high":1,"low":1,"close":1,"volume":1}}"#, nil, "bar: empty symbol"),
+        (#"{"type":"bar","topic":"market.bar.AAPL","data":{"symbol":"AAPL","time":"2024-01-02","open":1,"high":1,"low":1,"close":1,"volume":1}}"#,
+         "market.bar.MSFT", #"topic "market.bar.AAPL" is not the channel "market.bar.MSFT" it came on"#),
+    ] as [(String, String?, String)])
+    func whatNoPublisherCouldSendIsRefused(text: String, channel: String?, message: String) {
+        do {
+            _ = try EventCodec.decode(text, channel: channel)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    /// Our own messages decode on their channel, through the cache, again and again.
+    @Test func aValidTopicOnItsChannelDecodes() throws {
+        let cache = DecodeCache()
+        let e = EventSamples.envelope(.bar)
+        let bytes = EventCodec.encode(e)
+        for _ in 0..<3 {
+            let back = try bytes.withUnsafeBufferPointer { try EventCodec.decode($0, channel: e.topic, cache: cache) }
+            #expect(back.topic == e.topic)
+        }
+    }
+
     /// A valid date outside the nanosecond range is called that, not "not ISO 8601".
     @Test func aTimeOutOfRangeSaysSo() {
         #expect(ISO8601.problem("9999-01-02T09:40:00Z") == "year 9999 of \"9999-01-02T09:40:00Z\" is outside 1678…2261 (what a nanosecond timestamp holds)")

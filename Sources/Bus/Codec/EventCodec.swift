@@ -60,11 +60,26 @@ public enum EventCodec {
         // an error, a value the checks refuse) is read by the general parser from the start,
         // which also words the errors.
         var r = JSONReader(bytes)
-        if let e = canonical(&r, cache: cache) { return e }
+        if let e = canonical(&r, cache: cache) {
+            try checkTopic(e.topic, channel: channel, cache: cache)
+            return e
+        }
         r = JSONReader(bytes)
         var h = Header()
         try general(&r, &h)
-        return try finish(h, &r, channel: channel, receivedAt: receivedAt)
+        let e = try finish(h, &r, channel: channel, receivedAt: receivedAt)
+        try checkTopic(e.topic, channel: channel, cache: cache)
+        return e
+    }
+
+    /// A received topic must be one a publisher could have published (no spaces, glob
+    /// characters or empty segments), and the channel it came on: a subscriber matched the
+    /// channel, so another topic inside would reach handlers that did not ask for it.
+    @inline(__always) static func checkTopic(_ topic: String, channel: String?, cache: DecodeCache?) throws(WireError) {
+        if let channel, topic != channel { throw WireError("topic \"\(topic)\" is not the channel \"\(channel)\" it came on") }
+        if let cache, cache.lastValidTopic == topic { return }
+        if let p = Topic.validate(topic) { throw WireError(p) }
+        cache?.lastValidTopic = topic
     }
 
     /// The envelope's fields as read, before defaults and checks.
@@ -187,6 +202,7 @@ public enum EventCodec {
         }
         guard schema >= 1 else { throw WireError("invalid schema version \(schema)") }
         guard let type = h.type else { throw WireError("missing field \"type\"") }
+        guard !type.isEmpty else { throw WireError("type: empty") }
         guard let data = h.data else { throw WireError("missing field \"data\"") }
         let payload: Payload
         if let inlinePayload = h.inlinePayload {
@@ -206,6 +222,8 @@ public enum EventCodec {
                 throw e
             }
         } else {
+            // An event of a type this build does not know is kept whole, but it is an object.
+            guard r.byte(at: data.lowerBound) == 0x7B else { throw WireError("\(type): data: expected an object", offset: data.lowerBound) }
             payload = .raw(RawEvent(type: type, json: r.text(data)))
         }
         // A bar that could not have traded is refused like bad bytes, so no agent fills at a

@@ -771,6 +771,9 @@ public struct JSONReader {
         JSONReader(UnsafeBufferPointer(rebasing: buf[range]))
     }
 
+    /// The byte at `i`, or nil past the end.
+    public func byte(at i: Int) -> UInt8? { i >= 0 && i < buf.count ? buf[i] : nil }
+
     public func text(_ range: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: buf[range]), as: UTF8.self)
     }

@@ -119,13 +119,15 @@ extension Payload {
 }
 
 extension Bar {
-    /// Why this bar is impossible (a non-finite value, high below low, open or close outside
-    /// [low, high], a negative volume), or nil when it is a valid bar.
+    /// Why this bar is impossible (no symbol, a non-finite value, high below low, open or
+    /// close outside [low, high], a negative volume), or nil when it is a valid bar.
     public var problem: String? {
         // Checked for every bar that arrives, so the common valid bar takes no allocation.
-        if low <= open && open <= high && low <= close && close <= high && volume >= 0 && high.isFinite && low.isFinite && volume.isFinite {
+        if low <= open && open <= high && low <= close && close <= high && volume >= 0 && high.isFinite && low.isFinite && volume.isFinite
+            && !symbol.isEmpty {
             return nil
         }
+        if symbol.isEmpty { return "empty symbol" }
         for (name, v) in [("open", open), ("high", high), ("low", low), ("close", close), ("volume", volume)] where !v.isFinite {
             return "\(name) is not a finite number"
         }
