@@ -275,6 +275,8 @@ import Testing
         (#"{"type":"zz","topic":"","time":"2024-01-02","data":{}}"#, nil, "topic is empty"),
         (#"{"type":"zz","time":"2024-01-02","data":{}}"#, "ctl\u{1}chan", #"topic "ctl\#u{1}chan" contains a space or control character"#),
         (#"{"type":"","topic":"a.b","data":{}}"#, nil, "type: empty"),
+        (#"{"type":5,"data":{}}"#, nil, "type: expected a string, found '5' (at byte 8)"),
+        (#"{"type":"zz","topic":"a.b","seq":"a","data":{}}"#, nil, #"seq: expected a non-negative integer, found '"' (at byte 33)"#),
         (#"{"type":"zz","topic":"a.b","data":[1]}"#, nil, "zz: data: expected an object (at byte 34)"),
         (#"{"type":"bar","topic":"market.bar.AAPL","data":{"symbol":"","time":"2024-01-02","open":1,"high":1,"low":1,"close":1,"volume":1}}"#, nil, "bar: empty symbol"),
         (#"{"type":"bar","topic":"market.bar.AAPL","data":{"symbol":"AAPL","time":"2024-01-02","open":1,"high":1,"low":1,"close":1,"volume":1}}"#,

@@ -146,6 +146,18 @@ public enum EventCodec {
         }
         var o = try r.beginObject()
         while let k = try r.nextKey(&o) {
+            do throws(WireError) { try member(k, &r, &h) } catch {
+                // Named by its field: `type: expected a string, found 5`.
+                var e = error
+                if !(k == "data") { e.message = "\(k.string): \(e.message)" }
+                throw e
+            }
+        }
+        try r.expectEnd()
+    }
+
+    /// Reads the value of the envelope's member `k` into the header.
+    @inline(__always) static func member(_ k: JSONKey, _ r: inout JSONReader, _ h: inout Header) throws(WireError) {
             if k == "data" {
                 if let known = h.knownType {
                     // Our own encoder writes `type` first: decode in place, no second pass.
@@ -190,8 +202,6 @@ public enum EventCodec {
             } else {
                 try r.skipValue()
             }
-        }
-        try r.expectEnd()
     }
 
     /// Checks what was read, applies the documented defaults and builds the envelope.

@@ -346,6 +346,8 @@ public struct JSONReader {
     /// Reads a string value without creating a String (for matching against known names).
     public mutating func readStringSlice() throws(WireError) -> JSONKey {
         skipWhitespace()
+        // A value here, not a key: say so (readKey's message names a key).
+        guard pos < buf.count, buf[pos] == 0x22 else { throw fail("expected a string, found \(describeNext())") }
         return try readKey()
     }
 
