@@ -272,4 +272,28 @@ import Glibc
         #expect(await core.wait(timeout: 40) == 1, "\(core.stderr.suffix(1500))")
         #expect(core.stderr.contains("could not be sent to redis://127.0.0.1:\(port) before it stopped"), "\(core.stderr.suffix(1500))")
     }
+
+    /// Two processes running one node are told apart by their heartbeats: an error says so
+    /// (they shared a source and its sequence numbers silently, and counted false gaps).
+    @Test(.timeLimit(.minutes(1)))
+    func aSecondProcessUnderOneNodeNameIsReported() async throws {
+        let dir = scratchDirectory("node-twice")
+        let topo = dir + "/multi.json"
+        let prefix = "twice-\(getpid())-\(UUID().uuidString.prefix(6))."
+        try writeTopology(topo, url: try AgoraProcess.redisURL(), prefix: prefix, data: FileManager.default.currentDirectoryPath + "/data/GOOG.csv", news: nil,
+                          nodes: [("feed", ["market-data"]), ("core", ["technical", "sentiment", "risk", "orchestrator", "portfolio", "execution", "journal"])])
+        let first = try AgoraProcess("core-1", ["node", "core", "--topology", topo, "--outputs", dir + "/out1"], dir: dir)
+        defer { first.stop() }
+        #expect(await eventually { first.stderr.contains("node core up") })
+        try await Task.sleep(for: .seconds(2.5))
+        #expect(!first.stderr.contains("another process runs node"), "alone, its own heartbeats are its own")
+        let second = try AgoraProcess("core-2", ["node", "core", "--topology", topo, "--outputs", dir + "/out2"], dir: dir)
+        defer { second.stop() }
+        #expect(await eventually(timeout: 15) { (first.stderr + second.stderr).contains("another process runs node core") },
+                "\(first.stderr.suffix(800)) \(second.stderr.suffix(800))")
+        first.signal(SIGTERM)
+        second.signal(SIGTERM)
+        _ = await first.wait(timeout: 20)
+        _ = await second.wait(timeout: 20)
+    }
 }

@@ -86,7 +86,7 @@ enum NodeCommand: AgoraCommand {
         for n in topology.nodes { for a in n.agents where AgentKind.voters.contains(a) { voterNodes[a.rawValue] = n.name } }
         let watch = try await NodeWatch(
             bus: bus, nodes: topology.nodes.map(\.name), voterNodes: voterNodes, clock: clock, interval: interval,
-            logger: logger, metrics: metrics, orchestrator: society.orchestrator)
+            logger: logger, metrics: metrics, orchestrator: society.orchestrator, own: (name, heartbeat))
         var server: MetricsServer?
         if let address = args.string("metrics"), let metrics {
             let s = try MetricsServer(

@@ -12,6 +12,10 @@ actor HeartbeatPublisher {
     let interval: Duration
     let started: Timestamp
     private(set) var status = "starting"
+    /// The uptimes the last 64 heartbeats carried (to the nanosecond): a heartbeat under
+    /// this node's name with none of them comes from another process running the same node.
+    /// Kept before each is published, so that it is known when it comes back.
+    private var recent: [Double] = []
 
     init(node: String, agents: [String], bus: any EventBus, clock: any WallClock, interval: Duration = .seconds(1)) {
         self.node = node
@@ -35,8 +39,14 @@ actor HeartbeatPublisher {
             node: node, time: now, agents: agents, uptimeSeconds: (now - started).secondsDouble,
             eventsIn: s.subscriptions.reduce(0) { $0 + $1.delivered }, eventsOut: s.published, queueDepth: s.queueDepth,
             drops: s.dropped, gaps: s.gaps, malformed: s.malformed, status: status)
+        if recent.count == 64 { recent.removeFirst() }
+        recent.append(hb.uptimeSeconds)
         try await publisher.publish(hb)
     }
+
+    /// True when a heartbeat under this node's name that carried `uptime` is one of this
+    /// process's recent ones.
+    func isOwn(uptime: Double) -> Bool { recent.contains(uptime) }
 
     /// Beats until cancelled.
     func run() async {
@@ -60,12 +70,17 @@ actor NodeWatch {
     let logger: Logger
     let metrics: Metrics?
     weak var orchestrator: OrchestratorAgent?
+    /// This process's node and its heartbeat, to notice another process under its name.
+    let own: (node: String, heartbeat: HeartbeatPublisher)?
+    private var duplicateReported = false
     private var lastSeen: [String: Timestamp] = [:]
     private(set) var down: Set<String> = []
     private let subscription: Subscription
 
     init(bus: any EventBus, nodes: [String], voterNodes: [String: String], clock: any WallClock, interval: Double = 1,
-         missed: Double = 3, logger: Logger, metrics: Metrics?, orchestrator: OrchestratorAgent?) async throws {
+         missed: Double = 3, logger: Logger, metrics: Metrics?, orchestrator: OrchestratorAgent?,
+         own: (node: String, heartbeat: HeartbeatPublisher)? = nil) async throws {
+        self.own = own
         self.nodes = nodes
         self.voterNodes = voterNodes
         self.clock = clock
@@ -89,6 +104,13 @@ actor NodeWatch {
         }
         for await e in subscription {
             guard case .heartbeat(let h) = e.payload else { continue }
+            if let own, h.node == own.node, !duplicateReported, !(await own.heartbeat.isOwn(uptime: h.uptimeSeconds)) {
+                // Two processes under one name: their events share sources and sequence
+                // numbers, so gap counts and cycle ownership are wrong. Said once, loudly.
+                duplicateReported = true
+                logger.error("another process runs node \(h.node) (a heartbeat #\(e.seq) this one did not send): node names must be unique; stop one of them", ["node": h.node])
+                metrics?.set("agora_node_duplicate", ["node": h.node], 1)
+            }
             lastSeen[h.node] = clock.now()
             metrics?.set("agora_node_up", ["node": h.node], h.status == "stopping" ? 0 : 1)
             if down.remove(h.node) != nil {
