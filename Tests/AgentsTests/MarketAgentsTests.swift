@@ -288,6 +288,8 @@ import Bus
         #expect(CycleGate.verdict(envelope(buy, c), cycle: c) == .progress("decision buy"))
         let cancelled = OrderCancelled(orderId: "o", symbol: "AAPL", time: bar.time, reason: "x")
         #expect(CycleGate.verdict(envelope(cancelled, c), cycle: c) == .unrelated)
+        #expect(CycleGate.timeoutMessage(cycle: c, seconds: 30, progress: nil, reconnects: 1, gaps: 2)
+                == "cycle AAPL@2024-01-02T00:00:00Z did not finish within 30 s (no decision): the bus has reconnected 1 time and counted 2 gaps in this run, so an event of the cycle was probably lost in an outage")
         #expect(CycleGate.timeoutMessage(cycle: c, seconds: 30, progress: nil)
                 == "cycle AAPL@2024-01-02T00:00:00Z did not finish within 30 s (no decision): is the orchestrator running?")
     }

@@ -66,6 +66,8 @@ public actor MarketDataAgent {
     private let clock: any WallClock
     private let sleeper: any Sleeper
     private let handlerTimes: HandlerTimes?
+    /// The bus, for its outage counts when a cycle times out.
+    private let bus: any EventBus
     /// Terminal events of cycles (backtest mode only): the agent's one subscription.
     private let cycles: Subscription?
 
@@ -93,6 +95,7 @@ public actor MarketDataAgent {
         clock = context.clock
         self.sleeper = sleeper
         handlerTimes = context.handlerTimes
+        bus = context.bus
         if config.mode == .backtest {
             cycles = try await context.bus.subscribe(
                 CycleGate.patterns,
@@ -268,7 +271,9 @@ public actor MarketDataAgent {
         while !Task.isCancelled {
             do { try await sleeper.sleep(for: every) } catch { return }
             if let cycle = pending, !pendingDone, failure == nil, (clock.now() - pendingSince).nanoseconds >= limit {
-                fail(.cycleTimeout(CycleGate.timeoutMessage(cycle: cycle, seconds: config.cycleTimeoutSeconds, progress: pendingProgress)))
+                let counts = bus.statistics()
+                fail(.cycleTimeout(CycleGate.timeoutMessage(cycle: cycle, seconds: config.cycleTimeoutSeconds, progress: pendingProgress,
+                                                            reconnects: counts.reconnects, gaps: counts.gaps)))
             }
         }
     }
