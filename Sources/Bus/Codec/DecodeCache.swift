@@ -12,8 +12,6 @@
 /// stream. Not thread-safe: one per decoding thread.
 public final class DecodeCache {
     public let strings = StringInterner()
-    /// The last topic found valid: a stream repeats its topics, so each is checked once.
-    @exclusivity(unchecked) var lastValidTopic = ""
 
     /// A canonical date and time to the second (its 19 bytes as words) and its value.
     struct Second {

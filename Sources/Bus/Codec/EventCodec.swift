@@ -60,26 +60,29 @@ public enum EventCodec {
         // an error, a value the checks refuse) is read by the general parser from the start,
         // which also words the errors.
         var r = JSONReader(bytes)
-        if let e = canonical(&r, cache: cache) {
-            try checkTopic(e.topic, channel: channel, cache: cache)
-            return e
-        }
-        r = JSONReader(bytes)
+        if let e = canonical(&r, cache: cache, channel: channel) { return e }
+        return try decodeGeneral(bytes, channel: channel, receivedAt: receivedAt)
+    }
+
+    /// Anything but our encoder's exact layout (kept out of `decode`, whose common path
+    /// is the canonical one).
+    @inline(never)
+    static func decodeGeneral(_ bytes: UnsafeBufferPointer<UInt8>, channel: String?, receivedAt: Timestamp?) throws(WireError) -> Envelope {
+        var r = JSONReader(bytes)
         var h = Header()
         try general(&r, &h)
         let e = try finish(h, &r, channel: channel, receivedAt: receivedAt)
-        try checkTopic(e.topic, channel: channel, cache: cache)
+        // The topic must be one a publisher could have published (no spaces, glob
+        // characters or empty segments).
+        if let p = Topic.validate(e.topic) { throw WireError(p) }
+        try checkChannel(e.topic, channel)
         return e
     }
 
-    /// A received topic must be one a publisher could have published (no spaces, glob
-    /// characters or empty segments), and the channel it came on: a subscriber matched the
-    /// channel, so another topic inside would reach handlers that did not ask for it.
-    @inline(__always) static func checkTopic(_ topic: String, channel: String?, cache: DecodeCache?) throws(WireError) {
+    /// A received topic must be the channel it came on: a subscriber matched the channel,
+    /// so another topic inside would reach handlers that did not ask for it.
+    @inline(__always) static func checkChannel(_ topic: String, _ channel: String?) throws(WireError) {
         if let channel, topic != channel { throw WireError("topic \"\(topic)\" is not the channel \"\(channel)\" it came on") }
-        if let cache, cache.lastValidTopic == topic { return }
-        if let p = Topic.validate(topic) { throw WireError(p) }
-        cache?.lastValidTopic = topic
     }
 
     /// The envelope's fields as read, before defaults and checks.
@@ -102,7 +105,7 @@ public enum EventCodec {
 
     /// Reads exactly what `encode` writes into an envelope; nil at the first difference, or
     /// when a check of ``finish(_:_:channel:receivedAt:)`` would refuse it.
-    static func canonical(_ r: inout JSONReader, cache: DecodeCache? = nil) -> Envelope? {
+    static func canonical(_ r: inout JSONReader, cache: DecodeCache? = nil, channel: String? = nil) -> Envelope? {
         let strings = cache?.strings
         do throws(WireError) {
             guard r.consume("{\"schema\":") else { return nil }
@@ -111,7 +114,14 @@ public enum EventCodec {
             let idSlice = try r.readStringSlice()
             guard r.consume(",\"type\":"), let known = EventType(wireName: try r.readStringSlice()),
                   r.consume(",\"topic\":") else { return nil }
-            let topic = try r.readString(interning: strings)
+            // Checked on its bytes (a topic no publisher could have published, or one that
+            // is not plain ASCII: the general reader decides and says why).
+            let topicKey = try r.readStringSlice()
+            let topicBytes = UnsafeBufferPointer(start: topicKey.base, count: topicKey.count)
+            guard !topicKey.escaped, Topic.isValid(topicBytes, asciiOnly: true) else { return nil }
+            let topic = strings?.string(utf8: topicBytes) ?? String(decoding: topicBytes, as: UTF8.self)
+            // Another topic than its channel: refused by the general reader, with the reason.
+            if let channel, topic != channel { return nil }
             guard r.consume(",\"source\":") else { return nil }
             let source = try r.readString(interning: strings)
             guard r.consume(",\"seq\":") else { return nil }

@@ -163,15 +163,18 @@ public struct JSONWriter: Sendable {
                 return
             }
             if a >= 1e-9 {
-                // A decimal of up to 9 decimals times 10^9 is an integer to within a few
-                // ulps; a computed value is not (then the loop below would try ten k in vain).
-                let scaled9 = a * 1e9
-                let nearest9 = scaled9 < 4_503_599_627_370_496 ? Double(UInt64(scaled9 + 0.5)) : scaled9
-                let fewDecimals = Swift.abs(scaled9 - nearest9) <= scaled9 * 0x1p-50
                 // The fewest decimals k such that m / 10^k == |v| exactly, with m < 2^53.
                 // The reader computes exactly m / 10^k (or strtod does), so this round-trips.
-                var k = fewDecimals ? 0 : 10
+                var k = 0
                 while k <= 9 {
+                    // Past two decimals (prices): a decimal of up to 9 decimals times 10^9 is
+                    // an integer to within a few ulps, a computed value is not (then the rest
+                    // of the loop would try in vain).
+                    if k == 3 {
+                        let scaled9 = a * 1e9
+                        let nearest9 = scaled9 < 4_503_599_627_370_496 ? Double(UInt64(scaled9 + 0.5)) : scaled9
+                        if Swift.abs(scaled9 - nearest9) > scaled9 * 0x1p-50 { break }
+                    }
                     let scaled = a * JSONWriter.powers[k]
                     if scaled >= 9_007_199_254_740_992 { break }
                     // Nearest integer without a libm call: below 2^52, adding ½ and truncating

@@ -120,6 +120,25 @@ enum GlobMatcher {
 
 /// Topic names: dotted, non-empty segments; lowercase words with the symbol (any case) last.
 public enum Topic {
+    /// True when the bytes make a valid concrete topic (`validate` gives the reason when
+    /// not). A byte loop with no String in it: the receiving side checks every message.
+    /// `asciiOnly` also refuses bytes from 0x80 (valid in a topic, but for a caller that
+    /// wants to hand those to a full UTF-8 reader).
+    @inline(__always) public static func isValid(_ b: UnsafeBufferPointer<UInt8>, asciiOnly: Bool = false) -> Bool {
+        guard b.count > 0, b.count <= 512 else { return false }
+        var previousDot = true
+        for c in b {
+            if c == 0x2E {
+                if previousDot { return false }
+                previousDot = true
+            } else {
+                if c <= 0x20 || c == 0x7F || c == 0x2A || c == 0x3F || c == 0x5B || c == 0x5D || c == 0x5C || (asciiOnly && c >= 0x80) { return false }
+                previousDot = false
+            }
+        }
+        return !previousDot
+    }
+
     /// Validates a concrete topic (no glob characters, no spaces, no empty segments).
     public static func validate(_ topic: String) -> String? {
         if topic.isEmpty { return "topic is empty" }
