@@ -296,4 +296,31 @@ import Glibc
         _ = await first.wait(timeout: 20)
         _ = await second.wait(timeout: 20)
     }
+
+    /// In a backtest, the node that replays the market data is the run's clock: when it dies,
+    /// the other nodes stop with an error once it has been down longer than a cycle may take
+    /// (they waited forever).
+    @Test(.timeLimit(.minutes(1)))
+    func nodesStopWhenTheMarketNodeDiesInABacktest() async throws {
+        let dir = scratchDirectory("node-feed-dies")
+        let topo = dir + "/multi.json"
+        let prefix = "feeddies-\(getpid())-\(UUID().uuidString.prefix(6))."
+        try writeTopology(topo, url: try AgoraProcess.redisURL(), prefix: prefix, data: FileManager.default.currentDirectoryPath + "/data/GOOG.csv", news: nil,
+                          nodes: [("feed", ["market-data"]), ("core", ["technical", "sentiment", "risk", "orchestrator", "portfolio", "execution", "journal"])])
+        var t = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: topo))) as! [String: Any]
+        var market = t["market"] as! [String: Any]
+        market["cycleTimeoutSeconds"] = 2
+        t["market"] = market
+        try JSONSerialization.data(withJSONObject: t).write(to: URL(fileURLWithPath: topo))
+        let core = try AgoraProcess("core", ["node", "core", "--topology", topo, "--outputs", dir + "/out"], dir: dir)
+        defer { core.stop() }
+        #expect(await eventually { core.stderr.contains("node core up") })
+        let feed = try AgoraProcess("feed", ["node", "feed", "--topology", topo, "--outputs", dir + "/out"], dir: dir)
+        defer { feed.stop() }
+        #expect(await eventually { feed.stderr.contains("node feed up") })
+        try await Task.sleep(for: .milliseconds(300))
+        kill(feed.pid, SIGKILL)
+        #expect(await core.wait(timeout: 30) == 1, "\(core.stderr.suffix(1500))")
+        #expect(core.stderr.contains("stopped because node feed (the market data) went down before the backtest finished"), "\(core.stderr.suffix(1500))")
+    }
 }

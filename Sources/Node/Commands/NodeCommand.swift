@@ -141,11 +141,26 @@ enum NodeCommand: AgoraCommand {
                 logger.info("market data replayed: \(summary?.bars ?? 0) bars")
             }
         }
-        // Until the run is over, or a signal asks this node to stop.
+        // Until the run is over, or a signal asks this node to stop. In a backtest another
+        // node's market data is the run's clock: if that node is down for longer than a
+        // cycle may take, the run cannot finish, and this node says so instead of waiting on.
+        let feedNode = topology.market.mode == .backtest && society.marketData == nil
+            ? topology.nodes.first { $0.agents.contains(.marketData) }?.name : nil
+        let feedLimit = topology.market.cycleTimeoutSeconds
+        let abandoned = StopFlag()
         let finished: RunFinished? = await withTaskGroup(of: RunFinished?.self) { g in
             g.addTask { await society.waitForFinish() }
             g.addTask {
-                while !stop.isSet && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
+                var ticks = 0
+                while !stop.isSet && !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(50))
+                    ticks += 1
+                    if let feedNode, ticks % 10 == 0, let silent = await watch.silentSeconds(feedNode), silent > feedLimit {
+                        logger.error("node \(feedNode), which replays the market data, has been down for \(Fmt.fixed(silent, 0)) s (over cycleTimeoutSeconds \(Fmt.fixed(feedLimit, 0))): the backtest cannot finish; stopping")
+                        abandoned.set()
+                        break
+                    }
+                }
                 return nil
             }
             let first = await g.next() ?? nil
@@ -171,6 +186,9 @@ enum NodeCommand: AgoraCommand {
         if !written.isEmpty { logger.info("wrote \(written.joined(separator: ", "))") }
         // Events this node accepted but could not hand to Redis before it stopped are lost:
         // said in one line, and the exit status says so too.
+        if abandoned.isSet, let feedNode {
+            throw CommandError("node \(name): stopped because node \(feedNode) (the market data) went down before the backtest finished")
+        }
         let lost = bus.redisStatistics().abandoned
         if lost > 0 {
             throw CommandError("node \(name): \(lost) accepted event\(lost == 1 ? "" : "s") could not be sent to \(topology.bus.url ?? "redis") before it stopped, and \(lost == 1 ? "was" : "were") lost")

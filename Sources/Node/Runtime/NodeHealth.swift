@@ -95,6 +95,13 @@ actor NodeWatch {
     /// Nodes seen beating at least once.
     var seen: Set<String> { Set(lastSeen.keys) }
 
+    /// Seconds since `node` last beat, when it is reported down (nil while it is up or was
+    /// never seen).
+    func silentSeconds(_ node: String) -> Double? {
+        guard down.contains(node), let seen = lastSeen[node] else { return nil }
+        return (clock.now() - seen).secondsDouble
+    }
+
     func run() async {
         let checker = Task { [weak self] in
             while !Task.isCancelled {
