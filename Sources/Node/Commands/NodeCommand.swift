@@ -184,11 +184,11 @@ enum NodeCommand: AgoraCommand {
         await society.shutdown()
         for s in side { await s.value }
         if !written.isEmpty { logger.info("wrote \(written.joined(separator: ", "))") }
-        // Events this node accepted but could not hand to Redis before it stopped are lost:
-        // said in one line, and the exit status says so too.
         if abandoned.isSet, let feedNode {
             throw CommandError("node \(name): stopped because node \(feedNode) (the market data) went down before the backtest finished")
         }
+        // Events this node accepted but could not hand to Redis before it stopped are lost:
+        // said in one line, and the exit status says so too.
         let lost = bus.redisStatistics().abandoned
         if lost > 0 {
             throw CommandError("node \(name): \(lost) accepted event\(lost == 1 ? "" : "s") could not be sent to \(topology.bus.url ?? "redis") before it stopped, and \(lost == 1 ? "was" : "were") lost")
