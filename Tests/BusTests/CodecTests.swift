@@ -279,6 +279,7 @@ import Testing
         (#"{"type":"zz","topic":"a.b","seq":"a","data":{}}"#, nil, #"seq: expected a non-negative integer, found '"' (at byte 33)"#),
         (#"{"type":"zz","topic":"a.b","data":[1]}"#, nil, "zz: data: expected an object (at byte 34)"),
         (#"{"type":"bar","topic":"market.bar.AAPL","data":{"symbol":"","time":"2024-01-02","open":1,"high":1,"low":1,"close":1,"volume":1}}"#, nil, "bar: empty symbol"),
+        (#"{"type":"bar","topic":"market.bar.AAPL","data":{"symbol":"AAPL","time":"2024-01-02","open":0,"high":1,"low":0,"close":1,"volume":1}}"#, nil, "bar: low 0.0 is not a positive price"),
         (#"{"type":"bar","topic":"market.bar.AAPL","data":{"symbol":"AAPL","time":"2024-01-02","open":1,"high":1,"low":1,"close":1,"volume":1}}"#,
          "market.bar.MSFT", #"topic "market.bar.AAPL" is not the channel "market.bar.MSFT" it came on"#),
     ] as [(String, String?, String)])

@@ -120,10 +120,11 @@ extension Payload {
 
 extension Bar {
     /// Why this bar is impossible (no symbol, a non-finite value, high below low, open or
-    /// close outside [low, high], a negative volume), or nil when it is a valid bar.
+    /// close outside [low, high], a negative volume, a price not above zero), or nil when it
+    /// is a valid bar.
     public var problem: String? {
         // Checked for every bar that arrives, so the common valid bar takes no allocation.
-        if low <= open && open <= high && low <= close && close <= high && volume >= 0 && high.isFinite && low.isFinite && volume.isFinite
+        if low <= open && open <= high && low <= close && close <= high && volume >= 0 && high.isFinite && low > 0 && volume.isFinite
             && !symbol.isEmpty {
             return nil
         }
@@ -135,6 +136,8 @@ extension Bar {
         if open < low || open > high { return "open \(open) is outside [low \(low), high \(high)]" }
         if close < low || close > high { return "close \(close) is outside [low \(low), high \(high)]" }
         if volume < 0 { return "volume \(volume) is negative" }
+        // Returns, sizing and stops divide by prices (bar files refuse these too).
+        if !(low > 0) { return "low \(low) is not a positive price" }
         return nil
     }
 }
