@@ -28,7 +28,7 @@ import Foundation
     func numbersPastInt64ArePrinted(_ v: Double) {
         #expect(Fmt.grouped(v) == String(v))
         #expect(Sizing.format(v) == String(v))
-        #expect(SentimentVoter.fixed(v, 2) == Fmt.fixed(v, 2))
+        #expect(SentimentVoter.signed(v) == (v >= 0 ? "+" : "") + String(v))
         #expect(Fmt.grouped(1_234_567.4) == "1,234,567")
     }
 

@@ -5,10 +5,13 @@ import Testing
 /// Inputs the readers accept but that are far from everyday values: the run reports them,
 /// it does not trap on a number that does not fit an integer.
 @Suite struct ExtremeInputTests {
-    static func dir() throws -> URL {
+    /// A scratch folder with `series(exponent:)` written in it as `name`: (folder, file).
+    static func withSeries(_ name: String, exponent: String) throws -> (URL, String) {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("agora-extreme-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
+        let csv = d.appendingPathComponent(name).path
+        try series(exponent: exponent).write(toFile: csv, atomically: true, encoding: .utf8)
+        return (d, csv)
     }
 
     /// 300 daily bars of a wavy series, every price written with `exponent` appended
@@ -31,10 +34,8 @@ import Testing
 
     @Test(arguments: ["e18", "e-300", ""])
     func aBacktestRunsAtAnyPriceScale(exponent: String) async throws {
-        let d = try Self.dir()
+        let (d, csv) = try Self.withSeries("X.csv", exponent: exponent)
         defer { try? FileManager.default.removeItem(at: d) }
-        let csv = d.appendingPathComponent("X.csv").path
-        try Self.series(exponent: exponent).write(toFile: csv, atomically: true, encoding: .utf8)
         let trades = d.appendingPathComponent("trades.csv").path
         #expect(await CommandRegistry.main(["backtest", "--data", csv, "--trades", trades, "--log-level", "warning"]) == 0)
         let written = try String(contentsOfFile: trades, encoding: .utf8)
@@ -44,10 +45,8 @@ import Testing
 
     /// A penny stock bought all in with 1e15: share counts beyond Int64.
     @Test func sharesBeyondInt64AreReported() async throws {
-        let d = try Self.dir()
+        let (d, csv) = try Self.withSeries("PENNY.csv", exponent: "e-6")
         defer { try? FileManager.default.removeItem(at: d) }
-        let csv = d.appendingPathComponent("PENNY.csv").path
-        try Self.series(exponent: "e-6").write(toFile: csv, atomically: true, encoding: .utf8)
         let config = d.appendingPathComponent("allin.json").path
         try #"{"agents": {"portfolio": {"initialCash": 1e15, "sizing": {"mode": "all-in"}}, "risk": {"limits": "none"}}}"#
             .write(toFile: config, atomically: true, encoding: .utf8)
@@ -60,18 +59,12 @@ import Testing
 
     /// Two outputs on one file are refused before the run (one would replace the other).
     @Test func twoOutputsOnOneFileAreRefused() async throws {
-        let d = try Self.dir()
+        let (d, csv) = try Self.withSeries("X.csv", exponent: "")
         defer { try? FileManager.default.removeItem(at: d) }
-        let csv = d.appendingPathComponent("X.csv").path
-        try Self.series(exponent: "").write(toFile: csv, atomically: true, encoding: .utf8)
         let same = d.appendingPathComponent("same.csv").path
         #expect(await CommandRegistry.main(["backtest", "--data", csv, "--trades", same, "--equity", same, "--log-level", "warning"]) == 1)
         #expect(!FileManager.default.fileExists(atPath: same))
-        var o = LocalRun.Options(topology: Topology(file: ""))
-        o.writeDefaults = false
-        o.trades = d.path + "/a/../j.md"
-        o.journal = d.path + "/j.json"
-        let paths = RunOutputs.Paths(topology: o.topology, dir: nil, writeDefaults: false, trades: o.trades, journal: o.journal)
+        let paths = RunOutputs.Paths(topology: Topology(file: ""), dir: nil, writeDefaults: false, trades: d.path + "/a/../j.md", journal: d.path + "/j.json")
         #expect(paths.collision(record: nil) == "the trades and journal's Markdown outputs would both write \(d.path)/j.md")
         #expect(paths.collision(record: d.path + "/j.json") == "the journal and events outputs would both write \(d.path)/j.json")
     }

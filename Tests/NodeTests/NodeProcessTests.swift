@@ -226,11 +226,7 @@ import Glibc
     /// once, exit 0 (it waited out the whole startup timeout and then blamed it).
     @Test(.timeLimit(.minutes(1)))
     func aSignalDuringTheStartupWaitStopsTheNode() async throws {
-        let dir = scratchDirectory("node-startup-sigint")
-        let topo = dir + "/multi.json"
-        let prefix = "startup-\(getpid())-\(UUID().uuidString.prefix(6))."
-        try writeTopology(topo, url: try AgoraProcess.redisURL(), prefix: prefix, data: FileManager.default.currentDirectoryPath + "/data/GOOG.csv", news: nil,
-                          nodes: [("feed", ["market-data"]), ("core", ["technical", "sentiment", "risk", "orchestrator", "portfolio", "execution", "journal"])])
+        let (dir, topo) = try feedAndCoreTopology("node-startup-sigint")
         let feed = try AgoraProcess("feed", ["node", "feed", "--topology", topo, "--outputs", dir + "/out", "--startup-timeout", "600"], dir: dir)
         defer { feed.stop() }
         #expect(await eventually { feed.stderr.contains("node feed up") }, "\(feed.stderr.suffix(1500))")
@@ -245,19 +241,16 @@ import Glibc
     /// node says so and exits 1 (it logged an error and exited 0).
     @Test(.timeLimit(.minutes(1)))
     func lostEventsAtShutdownMakeTheExitStatusFail() async throws {
-        let dir = scratchDirectory("node-lost")
         // A Redis of this test's own, to stop under the node.
         let server = ProcessInfo.processInfo.environment["AGORA_REDIS_SERVER"] ?? "/usr/bin/redis-server"
-        let port = 30_000 + Int(getpid() % 20_000)
+        let port = try freeLoopbackPort()
         let redis = Process()
         redis.executableURL = URL(fileURLWithPath: server)
-        redis.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir]
+        redis.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", NSTemporaryDirectory()]
         redis.standardOutput = FileHandle.nullDevice
         try redis.run()
         defer { if redis.isRunning { kill(redis.processIdentifier, SIGKILL) } }
-        let topo = dir + "/multi.json"
-        try writeTopology(topo, url: "redis://127.0.0.1:\(port)", prefix: "lost.", data: FileManager.default.currentDirectoryPath + "/data/GOOG.csv", news: nil,
-                          nodes: [("feed", ["market-data"]), ("core", ["technical", "sentiment", "risk", "orchestrator", "portfolio", "execution", "journal"])])
+        let (dir, topo) = try feedAndCoreTopology("node-lost", url: "redis://127.0.0.1:\(port)")
         var core: AgoraProcess?
         #expect(await eventually {
             if core == nil || core?.process.isRunning == false { core = try? AgoraProcess("core", ["node", "core", "--topology", topo, "--outputs", dir + "/out"], dir: dir) }
@@ -277,11 +270,7 @@ import Glibc
     /// (they shared a source and its sequence numbers silently, and counted false gaps).
     @Test(.timeLimit(.minutes(1)))
     func aSecondProcessUnderOneNodeNameIsReported() async throws {
-        let dir = scratchDirectory("node-twice")
-        let topo = dir + "/multi.json"
-        let prefix = "twice-\(getpid())-\(UUID().uuidString.prefix(6))."
-        try writeTopology(topo, url: try AgoraProcess.redisURL(), prefix: prefix, data: FileManager.default.currentDirectoryPath + "/data/GOOG.csv", news: nil,
-                          nodes: [("feed", ["market-data"]), ("core", ["technical", "sentiment", "risk", "orchestrator", "portfolio", "execution", "journal"])])
+        let (dir, topo) = try feedAndCoreTopology("node-twice")
         let first = try AgoraProcess("core-1", ["node", "core", "--topology", topo, "--outputs", dir + "/out1"], dir: dir)
         defer { first.stop() }
         #expect(await eventually { first.stderr.contains("node core up") })
@@ -302,11 +291,7 @@ import Glibc
     /// (they waited forever).
     @Test(.timeLimit(.minutes(1)))
     func nodesStopWhenTheMarketNodeDiesInABacktest() async throws {
-        let dir = scratchDirectory("node-feed-dies")
-        let topo = dir + "/multi.json"
-        let prefix = "feeddies-\(getpid())-\(UUID().uuidString.prefix(6))."
-        try writeTopology(topo, url: try AgoraProcess.redisURL(), prefix: prefix, data: FileManager.default.currentDirectoryPath + "/data/GOOG.csv", news: nil,
-                          nodes: [("feed", ["market-data"]), ("core", ["technical", "sentiment", "risk", "orchestrator", "portfolio", "execution", "journal"])])
+        let (dir, topo) = try feedAndCoreTopology("node-feed-dies")
         var t = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: topo))) as! [String: Any]
         var market = t["market"] as! [String: Any]
         market["cycleTimeoutSeconds"] = 2

@@ -85,7 +85,9 @@ import Glibc
             return path
         }
         func problem(_ path: String, limit: Int = 1 << 20) -> String? {
-            do { _ = try ReplayCommand.publishable(path, maxMessageBytes: limit); return nil } catch { return error.description }
+            var c = RedisConfiguration()
+            c.maxMessageBytes = limit
+            do { _ = try ReplayCommand.publishable(path, configuration: c); return nil } catch { return error.description }
         }
         let a = try log([good, good, badTopic])
         #expect(problem(a) == "\(a):3: topic \"a b*\" contains a space or control character")

@@ -100,6 +100,33 @@ func writeTopology(_ path: String, url: String, prefix: String, data: String, ne
     try JSONSerialization.data(withJSONObject: t, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
 }
 
+/// A TCP port on 127.0.0.1 that the kernel just handed out (and released for the caller).
+func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw ProcessTestSetupError(description: "socket() failed: errno \(errno)") }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    guard bound == 0 else { throw ProcessTestSetupError(description: "bind() failed: errno \(errno)") }
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// A scratch folder and, in it, a two-node topology on Redis under a prefix of its own:
+/// `feed` replays the repo's GOOG bars, `core` runs every other agent.
+func feedAndCoreTopology(_ tag: String, url: String? = nil) throws -> (dir: String, topology: String) {
+    let dir = scratchDirectory(tag)
+    let topology = dir + "/multi.json"
+    try writeTopology(topology, url: try url ?? AgoraProcess.redisURL(), prefix: "\(tag)-\(getpid())-\(UUID().uuidString.prefix(6)).",
+                      data: FileManager.default.currentDirectoryPath + "/data/GOOG.csv", news: nil,
+                      nodes: [("feed", ["market-data"]), ("core", ["technical", "sentiment", "risk", "orchestrator", "portfolio", "execution", "journal"])])
+    return (dir, topology)
+}
+
 /// The repo's topology.json written into `dir`, with absolute data paths, the first `bars`
 /// bars of GOOG (all when nil; a debug build decodes long logs slowly), and `market` edited.
 func repoTopology(_ dir: String, bars: Int? = nil, name: String = "topology.json", market edit: (inout [String: Any]) -> Void = { _ in }) throws -> String {

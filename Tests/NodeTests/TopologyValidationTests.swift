@@ -93,10 +93,11 @@ import Bus
 
     /// Every output its own file: no silent overwrite, no output named as its folder.
     @Test func outputsNeedFilesOfTheirOwn() throws {
+        let out = Self.root + "/out"
         #expect(try Self.problems { $0["outputs"] = ["trades": "x.csv", "equity": "./x.csv"] }
-            == ["outputs.equity: \"./x.csv\" is also written by outputs.trades"])
+            == ["outputs: the trades and equity outputs would both write \(out)/x.csv"])
         #expect(try Self.problems { $0["outputs"] = ["report": "journal.md"] }
-            == ["outputs.journal: \"journal.md\" is also written by outputs.report"])
+            == ["outputs: the report and journal's Markdown outputs would both write \(out)/journal.md"])
         #expect(try Self.problems { $0["outputs"] = ["trades": ""] }
             == ["outputs.trades: \"\" is not a file name (null writes no trades file)"])
         #expect(try Self.problems { $0["outputs"] = ["trades": NSNull(), "equity": "trades.csv"] } == [])

@@ -199,7 +199,7 @@ public struct SentimentVoter: Sendable, Equatable {
         }
         let action = action(for: s.score)
         let top = s.contributions.prefix(max(0, reasonHeadlines))
-        var reason = "news sentiment \(Self.signed(s.score)) from \(s.count) item\(s.count == 1 ? "" : "s") (weight \(Self.fixed(s.totalWeight, 2)))"
+        var reason = "news sentiment \(Self.signed(s.score)) from \(s.count) item\(s.count == 1 ? "" : "s") (weight \(Fmt.fixed(s.totalWeight, 2)))"
         if !top.isEmpty {
             reason += ": " + top.map { "\"\(Self.clip($0.item.headline))\" \(Self.signed($0.item.score))" }.joined(separator: ", ")
         }
@@ -207,7 +207,7 @@ public struct SentimentVoter: Sendable, Equatable {
             VoteComponent(
                 name: "news:\(c.item.id)", action: self.action(for: c.item.score), score: c.item.score,
                 confidence: s.totalWeight > 0 ? c.weight / s.totalWeight : 0,
-                reason: "\(c.item.headline) [\(c.item.source.rawValue), weight \(Self.fixed(c.weight, 3))]")
+                reason: "\(c.item.headline) [\(c.item.source.rawValue), weight \(Fmt.fixed(c.weight, 3))]")
         }
         return Vote(
             agent: Self.agentName, symbol: symbol, time: time, action: action, score: min(1, max(-1, s.score)),
@@ -220,9 +220,8 @@ public struct SentimentVoter: Sendable, Equatable {
 
     static func clip(_ s: String) -> String { s.count > 80 ? String(s.prefix(77)) + "…" : s }
 
-    static func signed(_ v: Double) -> String { (v >= 0 ? "+" : "") + fixed(v, 2) }
+    static func signed(_ v: Double) -> String { (v >= 0 ? "+" : "") + Fmt.fixed(v, 2) }
 
-    static func fixed(_ v: Double, _ decimals: Int) -> String { Fmt.fixed(v, decimals) }
 }
 
 #if canImport(Glibc)

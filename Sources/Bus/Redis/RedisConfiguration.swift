@@ -344,6 +344,17 @@ public struct RedisConfiguration: Codable, Sendable, Equatable {
         }
     }
 
+    /// Why an event cannot be published here, or nil: its topic (the bus's rule), or its
+    /// size on the wire (`bytes`, with `topicSeq`) over `maxMessageBytes`. The writer and the
+    /// replay's check of a whole log before publishing say it alike.
+    public func publishProblem(type: String, topic: String, bytes: Int) -> String? {
+        if let p = Topic.validate(topic) { return p }
+        if bytes > maxMessageBytes {
+            return "\(type) event on \(topic) is \(bytes) bytes, over the \(maxMessageBytes)-byte limit (maxMessageBytes)"
+        }
+        return nil
+    }
+
     /// The Redis channel of a topic.
     public func channel(for topic: String) -> String { prefix + topic }
 

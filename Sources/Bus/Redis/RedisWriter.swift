@@ -168,10 +168,8 @@ final class RedisWriter: @unchecked Sendable {
             lastCounter = counter
         }
         RedisWire.appendTopicSeq(counter.value + 1, to: json)
-        if json.count > config.maxMessageBytes {
-            return .failed(BusError(
-                .tooLarge,
-                "\(e.type) event on \(e.topic) is \(json.count) bytes, over the \(config.maxMessageBytes)-byte limit (maxMessageBytes)"))
+        if json.count > config.maxMessageBytes, let problem = config.publishProblem(type: e.type, topic: e.topic, bytes: json.count) {
+            return .failed(BusError(.tooLarge, problem))
         }
         counter.value += 1
         RedisWire.appendPublish(prefix: prefix, topic: e.topic, message: json.view, to: pending)

@@ -134,9 +134,7 @@ enum TapCommand: AgoraCommand {
         let (url, prefix, configuration) = try BusTarget.redis(args)
         let patterns = args.positionals.isEmpty ? ["*"] : args.positionals
         let (filter, format) = try RunFlags.tap(args)
-        let known = Set(EventType.allCases.map(\.rawValue))
-        for t in filter.types where !known.contains(t) {
-            let hint = Arguments.closest(t, among: Array(known)).map { " (did you mean \"\($0)\"?)" } ?? ""
+        for (t, hint) in RunFlags.unknownTapTypes(filter) {
             Console.err("agora tap: warning: --type \(t) is not a type this build knows\(hint); showing it if it appears\n")
         }
         let count = try args.int("count", default: 0, range: 0...Int.max)
@@ -245,14 +243,18 @@ enum ReplayCommand: AgoraCommand {
 
     /// The log's events, each checked first, by line, as the bus would check it: nothing is
     /// published from a log that cannot be published whole.
-    static func publishable(_ path: String, maxMessageBytes: Int) throws(CommandError) -> [Envelope] {
+    static func publishable(_ path: String, configuration: RedisConfiguration) throws(CommandError) -> [Envelope] {
         var events: [Envelope] = []
+        // Each (source, topic) stream's next topicSeq, for the exact size on the wire.
+        var streams: [String: UInt64] = [:]
         do {
             try EventLog.forEachLine(path) { e, line in
-                if let p = Topic.validate(e.topic) { throw EventLog.Failure(description: "\(path):\(line): \(p)") }
-                let size = EventCodec.encode(e).count
-                if size > maxMessageBytes {
-                    throw EventLog.Failure(description: "\(path):\(line): \(e.type) event on \(e.topic) is \(size) bytes, over the \(maxMessageBytes)-byte limit (bus maxMessageBytes)")
+                let key = e.source + " " + e.topic
+                let seq = (streams[key] ?? 0) + 1
+                streams[key] = seq
+                let bytes = RedisRawBench.wireMessage(e, topicSeq: seq).count
+                if let p = configuration.publishProblem(type: e.type, topic: e.topic, bytes: bytes) {
+                    throw EventLog.Failure(description: "\(path):\(line): \(p)")
                 }
                 events.append(e)
             }
@@ -266,7 +268,7 @@ enum ReplayCommand: AgoraCommand {
     static func verbatim(_ path: String, args: Arguments, speed: Double?) async throws -> Int32 {
         let (url, prefix, configuration) = try BusTarget.redis(args)
         let logger = try RunFlags.logging(args)
-        let events = try publishable(path, maxMessageBytes: configuration.maxMessageBytes)
+        let events = try publishable(path, configuration: configuration)
         let bus = try await BusTarget.connect(configuration, logger: logger)
         let stop = StopFlag()
         let signals = SignalHandler { _ in stop.set() }

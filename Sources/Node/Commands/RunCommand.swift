@@ -34,10 +34,16 @@ enum RunFlags {
     /// In one process every event type is this build's: an unknown `--type` is a mistake
     /// (`agora tap` on Redis only warns: other builds may publish types this one lacks).
     static func checkLocalTapTypes(_ filter: TapFilter, command: String) throws {
+        if let (t, hint) = unknownTapTypes(filter).first {
+            throw UsageError("agora \(command): --type: \"\(t)\" is not an event type\(hint); types: \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    /// The filter's types this build does not know, sorted, each with a suggestion (or "").
+    static func unknownTapTypes(_ filter: TapFilter) -> [(type: String, hint: String)] {
         let known = EventType.allCases.map(\.rawValue)
-        for t in filter.types.sorted() where !known.contains(t) {
-            let hint = Arguments.closest(t, among: known).map { " (did you mean \"\($0)\"?)" } ?? ""
-            throw UsageError("agora \(command): --type: \"\(t)\" is not an event type\(hint); types: \(known.joined(separator: ", "))")
+        return filter.types.sorted().filter { !known.contains($0) }.map { t in
+            (t, Arguments.closest(t, among: known).map { " (did you mean \"\($0)\"?)" } ?? "")
         }
     }
 

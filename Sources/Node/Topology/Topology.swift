@@ -312,27 +312,16 @@ enum TopologyLoader {
             t.outputs.report = out("report", t.outputs.report)
             t.outputs.journal = out("journal", t.outputs.journal)
             t.outputs.events = out("events", nil)
-            // Each output its own file (an empty name would be the folder itself).
-            var taken: [String: String] = [:]
+            // Each output its own file (an empty name would be the folder itself), checked
+            // as a run checks its resolved paths before it starts.
+            var named = true
             for (key, name) in [("trades", t.outputs.trades), ("equity", t.outputs.equity), ("stats", t.outputs.stats),
                                 ("report", t.outputs.report), ("journal", t.outputs.journal), ("events", t.outputs.events)] {
-                guard let name else { continue }
-                if name.trimmingCharacters(in: .whitespaces).isEmpty || name.hasSuffix("/") {
-                    r.problem("outputs.\(key)", "\"\(name)\" is not a file name (null writes no \(key) file)")
-                    continue
-                }
-                // Compared as paths inside the outputs folder (`./x.csv` is `x.csv`).
-                var files = [name]
-                if key == "journal" { files.append((name as NSString).deletingPathExtension + ".md") }
-                for f in files {
-                    let inDir = ("/" + f as NSString).standardizingPath
-                    if let other = taken[inDir] {
-                        r.problem("outputs.\(key)", "\"\(f)\" is also written by outputs.\(other)")
-                    } else {
-                        taken[inDir] = key
-                    }
-                }
+                guard let name, name.trimmingCharacters(in: .whitespaces).isEmpty || name.hasSuffix("/") else { continue }
+                r.problem("outputs.\(key)", "\"\(name)\" is not a file name (null writes no \(key) file)")
+                named = false
             }
+            if named, let clash = RunOutputs.Paths(topology: t, dir: nil).collision(record: nil) { r.problem("outputs", clash) }
         }
 
         // Cross-field checks.
