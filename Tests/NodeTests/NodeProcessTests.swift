@@ -266,24 +266,47 @@ import Glibc
         #expect(core.stderr.contains("could not be sent to redis://127.0.0.1:\(port) before it stopped"), "\(core.stderr.suffix(1500))")
     }
 
-    /// Two processes running one node are told apart by their heartbeats: an error says so
-    /// (they shared a source and its sequence numbers silently, and counted false gaps).
+    /// One process per node name: a second `agora node core` on the same bus hears the
+    /// first one's heartbeat before it starts its agents, and refuses to run (exit 1) instead
+    /// of trading a second time under the same source; the first runs on and says so.
     @Test(.timeLimit(.minutes(1)))
-    func aSecondProcessUnderOneNodeNameIsReported() async throws {
+    func aSecondProcessUnderOneNodeNameRefusesToRun() async throws {
         let (dir, topo) = try feedAndCoreTopology("node-twice")
         let first = try AgoraProcess("core-1", ["node", "core", "--topology", topo, "--outputs", dir + "/out1"], dir: dir)
         defer { first.stop() }
         #expect(await eventually { first.stderr.contains("node core up") })
         try await Task.sleep(for: .seconds(2.5))
-        #expect(!first.stderr.contains("another process runs node"), "alone, its own heartbeats are its own")
+        #expect(!first.stderr.contains("another process"), "alone, its own heartbeats are its own")
         let second = try AgoraProcess("core-2", ["node", "core", "--topology", topo, "--outputs", dir + "/out2"], dir: dir)
         defer { second.stop() }
-        #expect(await eventually(timeout: 15) { (first.stderr + second.stderr).contains("another process runs node core") },
-                "\(first.stderr.suffix(800)) \(second.stderr.suffix(800))")
+        #expect(await second.wait(timeout: 20) == 1, "\(second.stderr.suffix(800))")
+        #expect(second.stderr.contains("node core already runs in another process on the same bus"), "\(second.stderr.suffix(800))")
+        #expect(!second.stderr.contains("node core up"), "it never started its agents")
+        #expect(await eventually { first.stderr.contains("another process is starting node core") }, "\(first.stderr.suffix(800))")
+        #expect(first.process.isRunning, "the first one runs on")
+        #expect(!first.stderr.contains("another process runs node core"), "no false duplicate: the second never ran")
         first.signal(SIGTERM)
-        second.signal(SIGTERM)
-        _ = await first.wait(timeout: 20)
-        _ = await second.wait(timeout: 20)
+        #expect(await first.wait(timeout: 20) == 0, "\(first.stderr.suffix(800))")
+    }
+
+    /// Two processes started at once under one name: whichever way their start-up
+    /// overlaps, at most one of them runs the node.
+    @Test(.timeLimit(.minutes(1)))
+    func twoProcessesStartedTogetherUnderOneNameDoNotBothRun() async throws {
+        let (dir, topo) = try feedAndCoreTopology("node-twice-together")
+        let a = try AgoraProcess("core-a", ["node", "core", "--topology", topo, "--outputs", dir + "/outa"], dir: dir)
+        let b = try AgoraProcess("core-b", ["node", "core", "--topology", topo, "--outputs", dir + "/outb"], dir: dir)
+        defer { a.stop(); b.stop() }
+        // Both have had their start-up window (1.5 heartbeat intervals) by then.
+        #expect(await eventually(timeout: 20) { !a.process.isRunning || !b.process.isRunning }, "\(a.stderr.suffix(600)) \(b.stderr.suffix(600))")
+        try await Task.sleep(for: .seconds(1))
+        let running = [a, b].filter { $0.process.isRunning }
+        #expect(running.count <= 1, "\(a.stderr.suffix(600)) \(b.stderr.suffix(600))")
+        for p in [a, b] where !p.process.isRunning {
+            #expect(p.process.terminationStatus == 1)
+            #expect(p.stderr.contains("node names must be unique"), "\(p.stderr.suffix(600))")
+        }
+        for p in running { p.signal(SIGTERM); #expect(await p.wait(timeout: 20) == 0, "\(p.stderr.suffix(600))") }
     }
 
     /// In a backtest, the node that replays the market data is the run's clock: when it dies,

@@ -123,6 +123,16 @@ enum NodeCommand: AgoraCommand {
         }
         let beats = Task { await heartbeat.run() }
         let watching = Task { await watch.run() }
+        // One process per node name: a process already running this node beats within an
+        // interval. If one does, this one refuses to start (its agents would trade twice).
+        if let rival = await watch.claim(within: max(0.1, interval * 1.5), stopped: { stop.isSet }) {
+            beats.cancel()
+            watching.cancel()
+            throw CommandError(rival.status == "starting"
+                ? "node \(name): another process is starting node \(name) on the same bus at the same time; node names must be unique: start one of them"
+                : "node \(name) already runs in another process on the same bus (up \(Fmt.fixed(rival.uptimeSeconds, 1)) s); node names must be unique: stop that process or run this one under another name")
+        }
+        await heartbeat.set(status: "up")
         society.start()
         logger.info("node \(name) up with \(node.agents.map(\.rawValue).joined(separator: ", ")) on \(bus.transport)")
 

@@ -48,10 +48,9 @@ actor HeartbeatPublisher {
     /// process's recent ones.
     func isOwn(uptime: Double) -> Bool { recent.contains(uptime) }
 
-    /// Beats until cancelled.
+    /// Beats until cancelled. The status stays `starting` until the node sets it `up`.
     func run() async {
         while !Task.isCancelled {
-            if status == "starting" { status = "up" }
             try? await beat()
             try? await Task.sleep(for: interval)
         }
@@ -72,7 +71,14 @@ actor NodeWatch {
     weak var orchestrator: OrchestratorAgent?
     /// This process's node and its heartbeat, to notice another process under its name.
     let own: (node: String, heartbeat: HeartbeatPublisher)?
-    private var duplicateReported = false
+    /// The first heartbeat under this node's name that another process sent (not one
+    /// saying it is stopping).
+    private(set) var rival: Heartbeat?
+    /// True once this node has started its agents: a rival seen after that is a newcomer,
+    /// which refuses to start on its own.
+    private var claimed = false
+    private var reportedNewcomer = false
+    private var reportedDuplicate = false
     private var lastSeen: [String: Timestamp] = [:]
     private(set) var down: Set<String> = []
     private let subscription: Subscription
@@ -111,12 +117,19 @@ actor NodeWatch {
         }
         for await e in subscription {
             guard case .heartbeat(let h) = e.payload else { continue }
-            if let own, h.node == own.node, !duplicateReported, !(await own.heartbeat.isOwn(uptime: h.uptimeSeconds)) {
-                // Two processes under one name: their events share sources and sequence
-                // numbers, so gap counts and cycle ownership are wrong. Said once, loudly.
-                duplicateReported = true
-                logger.error("another process runs node \(h.node) (a heartbeat #\(e.seq) this one did not send): node names must be unique; stop one of them", ["node": h.node])
-                metrics?.set("agora_node_duplicate", ["node": h.node], 1)
+            if let own, h.node == own.node, h.status != "stopping", !(await own.heartbeat.isOwn(uptime: h.uptimeSeconds)) {
+                if rival == nil { rival = h }
+                if claimed && h.status == "starting" && !reportedNewcomer {
+                    reportedNewcomer = true
+                    logger.warning("another process is starting node \(h.node) on this bus: it refuses to run while this one does (node names must be unique)", ["node": h.node])
+                } else if claimed && h.status != "starting" && !reportedDuplicate {
+                    // Two processes run one node (they came up together, or one could not
+                    // hear the other): their events share sources and sequence numbers, so
+                    // gap counts and cycle ownership are wrong. Said once, loudly.
+                    reportedDuplicate = true
+                    logger.error("another process runs node \(h.node) (a heartbeat #\(e.seq) this one did not send): node names must be unique; stop one of them", ["node": h.node])
+                    metrics?.set("agora_node_duplicate", ["node": h.node], 1)
+                }
             }
             lastSeen[h.node] = clock.now()
             metrics?.set("agora_node_up", ["node": h.node], h.status == "stopping" ? 0 : 1)
@@ -126,6 +139,19 @@ actor NodeWatch {
             }
         }
         checker.cancel()
+    }
+
+    /// Before a node starts its agents: listens for `seconds` (longer than a heartbeat
+    /// interval, so that a process already running this node has beaten at least once)
+    /// and returns the heartbeat of another process under this node's name, if one came.
+    /// After it (nil returned), this node is the one that owns its name.
+    func claim(within seconds: Double, stopped: @Sendable () -> Bool = { false }) async -> Heartbeat? {
+        let deadline = clock.now().seconds + seconds
+        while rival == nil && clock.now().seconds < deadline && !stopped() {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if rival == nil { claimed = true }
+        return rival
     }
 
     /// Waits until every node has beaten once (backtests across nodes start only then).
