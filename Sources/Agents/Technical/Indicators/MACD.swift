@@ -6,7 +6,8 @@
 /// fast one with the average of the last `fast` of those (not of the first `fast`) — and
 /// the signal EMA is seeded with the average of the first `signal` line values. Every
 /// output appears with input `slow + signal − 1` (lookback `slow + signal − 2`, 33 for
-/// 12/26/9). As in TA-Lib, a fast period longer than the slow one is swapped.
+/// 12/26/9). As in TA-Lib, a fast period longer than the slow one is swapped (the CLI and the
+/// topology refuse such a pair before it gets here).
 public struct MACD: Sendable, Equatable {
     public struct Output: Sendable, Equatable {
         public var macd: Double
