@@ -80,6 +80,17 @@ public final class LineReader {
     }
 }
 
+/// Writing CSV: one field, quoted (RFC 4180, quotes doubled) when it holds a comma, a quote
+/// or a line break; else as it is. Every CSV the tools write goes through it.
+public enum CSVField {
+    public static func quoted(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
+        var out = "\""
+        for c in s { out += c == "\"" ? "\"\"" : String(c) }
+        return out + "\""
+    }
+}
+
 /// A streaming CSV reader (RFC 4180: quoted fields, doubled quotes, commas inside quotes).
 /// Quoted fields may not span lines; that is reported as an error on the line.
 public final class CSVReader {

@@ -199,14 +199,6 @@ public enum JournalFile {
 
     // MARK: writing
 
-    /// One CSV field, quoted when it holds a comma, a quote or a line break.
-    public static func escape(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
-        var out = "\""
-        for c in s { out += c == "\"" ? "\"\"" : String(c) }
-        return out + "\""
-    }
-
     public static let journalHeader = journalColumns.joined(separator: ",")
 
     /// The value of one journal column for a trade.
@@ -230,7 +222,7 @@ public enum JournalFile {
 
     /// A journal row (no line break), in the given column order.
     public static func row(_ t: JournalTrade, columns: [String] = journalColumns) -> String {
-        columns.map { escape(value($0, of: t)) }.joined(separator: ",")
+        columns.map { CSVField.quoted(value($0, of: t)) }.joined(separator: ",")
     }
 
     /// Writes a whole journal (header and rows), replacing the file.

@@ -24,7 +24,7 @@ public enum CSVFormat {
     /// One bar as a line of the plain layout (with its newline).
     public static func barLine(_ b: Bar, symbolColumn: Bool, dateOnly: Bool) -> String {
         var s = time(b.time, dateOnly: dateOnly)
-        if symbolColumn { s += "," + b.symbol }
+        if symbolColumn { s += "," + CSVField.quoted(b.symbol) }
         s += "," + number(b.open) + "," + number(b.high) + "," + number(b.low) + "," + number(b.close) + "," + number(b.volume) + "\n"
         return s
     }

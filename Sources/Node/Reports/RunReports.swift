@@ -75,9 +75,9 @@ enum RunReports {
         var out = "trade_id,symbol,side,quantity,entry_time,entry_price,exit_time,exit_price,pnl,return_pct,fees,duration_seconds,exit_reason\n"
         for t in trades {
             let ret = BacktestStatistics.returnFraction(t) * 100
-            out += [t.tradeId, t.symbol, t.side.rawValue, number(t.quantity), t.entryTime.iso8601, number(t.entryPrice),
+            out += [CSVField.quoted(t.tradeId), CSVField.quoted(t.symbol), t.side.rawValue, number(t.quantity), t.entryTime.iso8601, number(t.entryPrice),
                     t.exitTime.iso8601, number(t.exitPrice), number(t.pnl), number(ret), number(t.fees),
-                    number(t.holdingSeconds), csvField(t.exitReason)].joined(separator: ",") + "\n"
+                    number(t.holdingSeconds), CSVField.quoted(t.exitReason)].joined(separator: ",") + "\n"
         }
         return out
     }
@@ -90,13 +90,6 @@ enum RunReports {
             out += "\(t.iso8601),\(number(e)),\(number(peak > 0 ? (1 - e / peak) * 100 : 0))\n"
         }
         return out
-    }
-
-    static func csvField(_ s: String) -> String {
-        if s.contains(",") || s.contains("\"") || s.contains("\n") {
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return s
     }
 
     /// Writes `text` to `path`, creating the folder; a failure names the path.
