@@ -41,3 +41,15 @@ struct ReportFileTests {
         #expect(fields == ["2024-01-02", symbol, "1", "2", "0.5", "1.5", "100"])
     }
 }
+
+extension ReportFileTests {
+    /// A run without drawdown writes `0`, not `-0` (a negated zero of the formula).
+    @Test func statsJSONWritesNoNegativeZero() throws {
+        let t0 = try ISO8601.parse("2024-01-01T00:00:00Z")
+        let times = (0..<10).map { t0 + .seconds(86_400 * $0) }
+        let stats = BacktestStatistics.compute(BacktestInputs(times: times, equity: Array(repeating: 1000, count: 10), closes: [:], trades: []))
+        let json = RunReports.statsJSON(stats)
+        #expect(json.contains("\"max_drawdown_pct\":0"), "\(json)")
+        #expect(!json.contains(":-0,") && !json.contains(":-0}"), "\(json)")
+    }
+}

@@ -58,7 +58,7 @@ enum RunReports {
         for row in stats.rows {
             w.key(jsonKey(row.name, row.value))
             switch row.value {
-            case .number(let x), .duration(let x): if x.isFinite { w.value(x) } else { w.null() }
+            case .number(let x), .duration(let x): if x.isFinite { w.value(x == 0 ? 0 : x) } else { w.null() }  // no -0
             case .count(let n): w.value(n)
             case .time(let t): w.value(t)
             }
