@@ -42,4 +42,18 @@ import Bus
         let equity = 100_000 + ours.reduce(0) { $0 + $1.pnl }
         #expect(Swift.abs(equity - 763_163.22) < 0.01)
     }
+
+    /// The config copied elsewhere (its relative data path no longer resolves) still runs
+    /// on data given with --data, which replaces market.data; without --data it is refused.
+    @Test func aCopiedConfigRunsOnDataGivenWithTheDataFlag() async throws {
+        let dir = scratchDirectory("parity-copied-config")
+        let config = dir + "/sma.json"
+        try? FileManager.default.removeItem(atPath: config)
+        try FileManager.default.copyItem(atPath: "examples/sma-cross.json", toPath: config)
+        let data = FileManager.default.currentDirectoryPath + "/data/GOOG.csv"
+        let out = dir + "/trades.csv"
+        #expect(await CommandRegistry.main(["backtest", "--data", data, "--config", config, "--trades", out, "--log-level", "warning"]) == 0)
+        #expect(try Self.csv(out).count == 47)
+        #expect(await CommandRegistry.main(["backtest", "--config", config, "--log-level", "warning"]) == 1)
+    }
 }

@@ -124,7 +124,8 @@ enum TopologyLoader {
         var description: String { problems.map { "\(file): \($0)" }.joined(separator: "\n") }
     }
 
-    /// `requireData: false` when the data files come from elsewhere (`backtest --data`).
+    /// `requireData: false` when the data files come from elsewhere (`backtest --data`): then
+    /// `market.data` may be empty, and its files need not exist.
     static func load(_ file: String, requireData: Bool = true) throws -> Topology {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw Failure(file: file, problems: [ConfigProblem(path: "", message: "cannot read the file")])
@@ -370,7 +371,8 @@ enum TopologyLoader {
             }
         }
         if checkFiles {
-            for (i, d) in t.market.data.enumerated() where !FileManager.default.isReadableFile(atPath: t.resolve(d.file)) {
+            // Data files replaced by others (`backtest --data`) are not read: not checked.
+            for (i, d) in t.market.data.enumerated() where requireData && !FileManager.default.isReadableFile(atPath: t.resolve(d.file)) {
                 r.problem("market.data[\(i)].file", "cannot read \"\(d.file)\" (resolved to \(t.resolve(d.file)))")
             }
             if let n = t.market.news, !FileManager.default.isReadableFile(atPath: t.resolve(n)) {
