@@ -58,4 +58,15 @@ import Foundation
         #expect(Fmt.fixed(1e300, 2) == String(1e300))
         #expect(ReasonFormat.number(.infinity) == "inf")
     }
+
+    /// Prices in reasons (stop-loss, take-profit, the one-share note): as before from 1 up,
+    /// significant digits below (a sub-cent price read "close 0 … average cost 0").
+    @Test func reasonPricesBelowOneKeepTheirDigits() {
+        #expect(ReasonFormat.price(381.456) == "381.46")
+        #expect(ReasonFormat.price(381) == "381")
+        #expect(ReasonFormat.price(0.00009148) == "0.00009148")
+        #expect(ReasonFormat.price(0.5) == "0.5")
+        #expect(ReasonFormat.price(0.012345) == "0.01235")
+        #expect(ReasonFormat.price(0) == "0")
+    }
 }

@@ -20,6 +20,9 @@ public struct RunRecorder: Sendable {
     public private(set) var influence: [String: Double] = [:]
     public private(set) var denials: [String: Int] = [:]
     public private(set) var fills = 0
+    /// The positions of the last portfolio snapshot: those still open at the end of a run
+    /// (with `closeAtEnd` off), which no closed trade shows.
+    public private(set) var openPositions: [PositionState] = []
     public private(set) var halts: [Halt] = []
     private var lastClose: [String: Double] = [:]
     private var symbolsOrder: [String] = []
@@ -59,6 +62,7 @@ public struct RunRecorder: Sendable {
             closes[b.symbol]![closes[b.symbol]!.count - 1] = b.close
         case .portfolioSnapshot(let s):
             snapshots.append((s.time, s.equity))
+            openPositions = s.positions
         case .tradeClosed(let t):
             trades.append(t)
         case .decision(let d):

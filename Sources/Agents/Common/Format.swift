@@ -1,3 +1,6 @@
+import Bus
+import Foundation
+
 /// Number formatting for reports, independent of the locale.
 public enum Fmt {
     /// Fixed decimals.
@@ -87,6 +90,33 @@ public enum Fmt {
             digits.removeLast(3)
         }
         return (n < 0 ? "-" : "") + digits + out
+    }
+
+    /// A price: two decimals from 1 up, else four significant digits (0.0001234), up to 8
+    /// decimals. A sub-cent price is never shown as 0.00.
+    public static func price(_ v: Double) -> String { fixed(v, priceDecimals(v)) }
+
+    /// The decimals `price` uses for `v`.
+    public static func priceDecimals(_ v: Double) -> Int {
+        let m = v.magnitude
+        guard m.isFinite, m > 0, m < 1 else { return 2 }
+        return min(8, max(2, 3 - Int(log10(m).rounded(.down))))
+    }
+
+    /// Decimals for labels `step` apart: enough that neighbours differ (two significant
+    /// digits of the step), from 0 to 8.
+    public static func stepDecimals(_ step: Double) -> Int {
+        guard step.isFinite, step > 0 else { return 2 }
+        return min(8, max(0, 1 - Int(log10(step).rounded(.down))))
+    }
+
+    /// A bar time for a table: the date alone at midnight UTC (daily bars), else the
+    /// date and time (intraday bars of one day would all read the same).
+    public static func when(_ t: Timestamp) -> String {
+        let day: Int64 = 86_400_000_000_000
+        if t.nanoseconds % day == 0 { return ISO8601.formatDate(t) }
+        let full = ISO8601.format(t)
+        return String(full.prefix(10)) + " " + String(full.dropFirst(11).prefix(8))
     }
 
     /// Nanoseconds as a readable duration: 850 ns, 12.4 µs, 3.21 ms.

@@ -103,7 +103,7 @@ public enum PreTradeCheck {
         }
         if broken.isEmpty {
             if wanted < 1 {
-                return .denied([DenialReason(code: "zero_quantity", message: "order is smaller than one share at \(fmt(price))", value: wanted, limit: 1)])
+                return .denied([DenialReason(code: "zero_quantity", message: "order is smaller than one share at \(ReasonFormat.price(price))", value: wanted, limit: 1)])
             }
             return .approved(order, adjustments: [])
         }

@@ -123,9 +123,9 @@ public struct RiskMonitor: Sendable {
             let long = p.quantity > 0
             let move = (bar.close - p.averageCost) / p.averageCost * (long ? 1 : -1)
             if let sl = limits.stopLossPct, move <= -sl {
-                exit = "stop-loss: close \(fmt(bar.close)) is \(pct100(-move)) against the average cost \(fmt(p.averageCost)) (limit \(pct100(sl)))"
+                exit = "stop-loss: close \(ReasonFormat.price(bar.close)) is \(pct100(-move)) against the average cost \(ReasonFormat.price(p.averageCost)) (limit \(pct100(sl)))"
             } else if let tp = limits.takeProfitPct, move >= tp {
-                exit = "take-profit: close \(fmt(bar.close)) is \(pct100(move)) beyond the average cost \(fmt(p.averageCost)) (target \(pct100(tp)))"
+                exit = "take-profit: close \(ReasonFormat.price(bar.close)) is \(pct100(move)) beyond the average cost \(ReasonFormat.price(p.averageCost)) (target \(pct100(tp)))"
             }
         }
 

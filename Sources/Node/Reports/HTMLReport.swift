@@ -36,7 +36,8 @@ enum HTMLReport {
                 marks.append(Marker(index: position(of: t.entryTime, in: index), value: t.entryPrice, entry: true, long: t.side == .long))
                 marks.append(Marker(index: position(of: t.exitTime, in: index), value: t.exitPrice, entry: false, long: t.side == .long))
             }
-            body += "<h2>\(esc(symbol)): price, entries ▲ and exits ▼</h2>\n"
+            let sampled = marks.count > maxMarkers ? " (every \(ordinal((marks.count + maxMarkers - 1) / maxMarkers)) of \(Fmt.grouped(Double(marks.count))))" : ""
+            body += "<h2>\(esc(symbol)): price, entries ▲ and exits ▼\(sampled)</h2>\n"
             body += lineChart([(symbol, recorder.closes[symbol]!, "#57606a")], times: recorder.times, fill: false, markers: marks)
         }
         body += "<h2>Share of the decisions by agent</h2>\n" + shareChart(recorder.decisionShares)
@@ -52,14 +53,18 @@ enum HTMLReport {
         body += "<h2>Trades (\(recorder.trades.count))</h2>\n<table class=\"trades\">\n<tr><th>#</th><th>symbol</th><th>side</th><th>qty</th><th>entry</th><th>price</th><th>exit</th><th>price</th><th>P&amp;L</th><th>return %</th><th>reason</th></tr>\n"
         for t in recorder.trades.prefix(2000) {
             let ret = BacktestStatistics.returnFraction(t) * 100
-            let cls = t.pnl >= 0 ? "win" : "loss"
-            body += "<tr class=\"\(cls)\"><td>\(esc(t.tradeId))</td><td>\(esc(t.symbol))</td><td>\(t.side.rawValue)</td><td class=\"num\">\(Fmt.grouped(t.quantity))</td>"
-            body += "<td>\(ISO8601.formatDate(t.entryTime))</td><td class=\"num\">\(Fmt.fixed(t.entryPrice, 2))</td>"
-            body += "<td>\(ISO8601.formatDate(t.exitTime))</td><td class=\"num\">\(Fmt.fixed(t.exitPrice, 2))</td>"
+            let cls = t.pnl > 0 ? " class=\"win\"" : t.pnl < 0 ? " class=\"loss\"" : ""
+            body += "<tr\(cls)><td>\(esc(t.tradeId))</td><td>\(esc(t.symbol))</td><td>\(t.side.rawValue)</td><td class=\"num\">\(Fmt.grouped(t.quantity))</td>"
+            body += "<td>\(Fmt.when(t.entryTime))</td><td class=\"num\">\(Fmt.price(t.entryPrice))</td>"
+            body += "<td>\(Fmt.when(t.exitTime))</td><td class=\"num\">\(Fmt.price(t.exitPrice))</td>"
             body += "<td class=\"num\">\(Fmt.fixed(t.pnl, 2))</td><td class=\"num\">\(Fmt.fixed(ret, 2))</td><td>\(esc(t.exitReason))</td></tr>\n"
         }
         if recorder.trades.count > 2000 { body += "<tr><td colspan=\"11\">… \(recorder.trades.count - 2000) more in trades.csv</td></tr>\n" }
         body += "</table>\n"
+        if !recorder.openPositions.isEmpty {
+            body += "<p>Open at the end (not in the trades; valued in the equity at the last price): "
+                + recorder.openPositions.map { esc(RunReports.describe($0)) }.joined(separator: "; ") + ".</p>\n"
+        }
         return """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>\(esc(title))</title>
@@ -100,15 +105,19 @@ enum HTMLReport {
         var lo = Double.infinity, hi = -Double.infinity
         for (_, ys, _) in series { for y in ys where y.isFinite { lo = min(lo, y); hi = max(hi, y) } }
         for m in markers { lo = min(lo, m.value); hi = max(hi, m.value) }
-        if !(lo < hi) { lo -= 1; hi += 1 }
+        if !(lo < hi) {
+            // A flat series: a band around it (below 0 only for a series at 0, a drawdown).
+            if hi == 0 { lo = -1 } else { let d = abs(hi) * 0.01; lo -= d; hi += d }
+        }
         func x(_ i: Int) -> Double { pad + (w - pad - 8) * Double(i) / Double(n - 1) }
         func y(_ v: Double) -> Double { 8 + (h - 28) * (1 - (v - lo) / (hi - lo)) }
         let step = max(1, n / 1500)
         var svg = "<svg viewBox=\"0 0 \(Int(w)) \(Int(h))\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+        let decimals = Fmt.stepDecimals((hi - lo) / 4)
         for k in 0...4 {
             let v = lo + (hi - lo) * Double(k) / 4
             svg += "<line x1=\"\(f(pad))\" x2=\"\(f(w - 8))\" y1=\"\(f(y(v)))\" y2=\"\(f(y(v)))\" stroke=\"#d0d7de\" stroke-width=\"0.5\"/>"
-            svg += "<text x=\"\(f(pad - 4))\" y=\"\(f(y(v) + 4))\" font-size=\"10\" text-anchor=\"end\">\(esc(Fmt.fixed(v, abs(hi) >= 1000 ? 0 : 2)))</text>\n"
+            svg += "<text x=\"\(f(pad - 4))\" y=\"\(f(y(v) + 4))\" font-size=\"10\" text-anchor=\"end\">\(esc(Fmt.fixed(v, decimals)))</text>\n"
         }
         svg += "<text x=\"\(f(pad))\" y=\"\(f(h - 4))\" font-size=\"10\">\(ISO8601.formatDate(times.first!))</text>"
         svg += "<text x=\"\(f(w - 8))\" y=\"\(f(h - 4))\" font-size=\"10\" text-anchor=\"end\">\(ISO8601.formatDate(times.last!))</text>\n"
@@ -122,7 +131,9 @@ enum HTMLReport {
             }
             svg += "<polyline points=\"\(pts.joined(separator: " "))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.2\"/>\n"
         }
-        for m in markers.prefix(4000) {
+        // At most `maxMarkers`, spread evenly over all of them (the caption says so).
+        let every = (markers.count + maxMarkers - 1) / maxMarkers
+        for m in stride(from: 0, to: markers.count, by: max(1, every)).map({ markers[$0] }) {
             let cx = x(m.index), cy = y(m.value)
             let up = m.entry == m.long
             let color = m.entry ? "#1a7f37" : "#cf222e"
@@ -146,6 +157,14 @@ enum HTMLReport {
     }
 
     static func f(_ v: Double) -> String { Fmt.fixed(v, 1) }
+
+    /// Entry and exit markers drawn on one price chart at most.
+    static let maxMarkers = 4000
+
+    static func ordinal(_ n: Int) -> String {
+        let suffix = (11...13).contains(n % 100) ? "th" : [1: "st", 2: "nd", 3: "rd"][n % 10] ?? "th"
+        return "\(n)\(suffix)"
+    }
 
     static func esc(_ s: String) -> String {
         var out = ""

@@ -71,6 +71,13 @@ enum RunReports {
         return w.string + "\n"
     }
 
+    /// A position still open: `902 GOOG long at an average cost 310.25, last 298.10, unrealised P&L -10,959.30`.
+    static func describe(_ p: PositionState) -> String {
+        let side = p.quantity < 0 ? "short" : "long"
+        let unrealised = p.quantity * (p.lastPrice - p.averageCost)
+        return "\(Fmt.grouped(abs(p.quantity))) \(p.symbol) \(side) at an average cost \(Fmt.price(p.averageCost)), last \(Fmt.price(p.lastPrice)), unrealised P&L \(Fmt.fixed(unrealised, 2))"
+    }
+
     static func tradesCSV(_ trades: [ClosedTrade]) -> String {
         var out = "trade_id,symbol,side,quantity,entry_time,entry_price,exit_time,exit_price,pnl,return_pct,fees,duration_seconds,exit_reason\n"
         for t in trades {

@@ -241,10 +241,14 @@ enum LocalRun {
             out += "\nTrades (\(trades.count)\(trades.count > 10 ? ", last 10" : "")):\n"
             var table = TextTable(["#", "symbol", "side", "qty", "entry", "price", "exit", "price", "P&L", "reason"])
             for t in trades.suffix(10) {
-                table.add([t.tradeId, t.symbol, t.side.rawValue, Fmt.grouped(t.quantity), ISO8601.formatDate(t.entryTime), Fmt.fixed(t.entryPrice, 2),
-                           ISO8601.formatDate(t.exitTime), Fmt.fixed(t.exitPrice, 2), Fmt.fixed(t.pnl, 2), t.exitReason])
+                table.add([t.tradeId, t.symbol, t.side.rawValue, Fmt.grouped(t.quantity), Fmt.when(t.entryTime), Fmt.price(t.entryPrice),
+                           Fmt.when(t.exitTime), Fmt.price(t.exitPrice), Fmt.fixed(t.pnl, 2), t.exitReason])
             }
             out += table.rendered
+        }
+        if !r.recorder.openPositions.isEmpty {
+            out += "\nOpen at the end (not in the trades; valued in the equity at the last price):\n"
+                + r.recorder.openPositions.map { "  " + RunReports.describe($0) + "\n" }.joined()
         }
         if let s = r.summary, s.skippedCount > 0 {
             out += "\n" + s.skipped.map(\.description).joined(separator: "\n") + "\n"

@@ -53,6 +53,15 @@ enum ReasonFormat {
     }
 
     static func rsi(_ v: Double) -> String { number(v, decimals: 1) }
+
+    /// A price in a reason: as `number` from 1 up; below, with the decimals of `Fmt.price`
+    /// (0.0001234, not 0).
+    static func price(_ v: Double) -> String {
+        let d = Fmt.priceDecimals(v)
+        if d == 2 { return number(v, decimals: 2) }
+        let k = (v * Fmt.pow10[d]).rounded()
+        return Fmt.decimal(Int64(k), negative: k < 0, decimals: d, trimZeros: true)
+    }
 }
 
 func clamp(_ x: Double, _ lo: Double, _ hi: Double) -> Double { min(max(x, lo), hi) }
