@@ -48,13 +48,25 @@ public struct JournalTrade: Sendable, Hashable {
         self.pnl = pnl ?? JournalTrade.grossPnL(side: side, quantity: quantity, entry: entryPrice, exit: exitPrice) - fees
     }
 
-    /// A trade closed by the pipeline's portfolio. Its exit reason becomes the tag
-    /// `exit:<reason>`; the event carries no stop, so it has no R-multiple.
+    /// A trade closed by the pipeline's portfolio. Its exit reason's kind becomes the tag
+    /// `exit:<kind>` (`exit:stop-loss`, not the whole sentence with its prices, so that the
+    /// tag breakdown groups exits by kind); the full reason goes to the notes.
     public init(closed t: ClosedTrade) {
+        let kind = JournalTrade.exitKind(t.exitReason)
         self.init(
             id: t.tradeId, symbol: t.symbol, side: t.side, quantity: t.quantity,
             entryTime: t.entryTime, entryPrice: t.entryPrice, exitTime: t.exitTime, exitPrice: t.exitPrice,
-            fees: t.fees, stopPrice: t.stopPrice, tags: t.exitReason.isEmpty ? [] : ["exit:" + t.exitReason], notes: "", pnl: t.pnl)
+            fees: t.fees, stopPrice: t.stopPrice, tags: kind.isEmpty ? [] : ["exit:" + kind],
+            notes: kind == t.exitReason ? "" : t.exitReason, pnl: t.pnl)
+    }
+
+    /// The kind of an exit reason: what comes before its first `:` (`stop-loss: close 381 is
+    /// 10.01% …` → `stop-loss`), or the whole reason (`signal`, `end of data`).
+    static func exitKind(_ reason: String) -> String {
+        var head = reason.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        while head.first == " " { head.removeFirst() }
+        while head.last == " " { head.removeLast() }
+        return String(head)
     }
 
     @inlinable public static func grossPnL(side: PositionSide, quantity: Double, entry: Double, exit: Double) -> Double {

@@ -13,6 +13,19 @@ import Bus
                            pnl: pnl, fees: 0, exitReason: i % 2 == 0 ? "signal" : "stop")
     }
 
+    /// Risk's exits carry sentences with prices; the tag is their kind, so that one tag
+    /// gathers every stop-loss (each was a tag of its own), and the sentence is kept as notes.
+    @Test(arguments: [("stop-loss: close 381 is 10.01% against the average cost 423.38 (limit 8%)", "exit:stop-loss"),
+                      ("take-profit: close 530 is 25.2% beyond the average cost 423.38 (target 25%)", "exit:take-profit"),
+                      ("signal", "exit:signal"), ("end of data", "exit:end of data")])
+    func pipelineTradesAreTaggedByTheKindOfTheirExit(_ reason: String, _ tag: String) {
+        var c = Self.closed(1, pnl: -40)
+        c.exitReason = reason
+        let t = JournalTrade(closed: c)
+        #expect(t.tags == [tag])
+        #expect(t.notes == (reason.contains(":") ? reason : ""))
+    }
+
     @Test func publishesAtEveryTrigger() async throws {
         let bus = InMemoryBus()
         let executor = AgentExecutor(name: "journal-test")
