@@ -111,10 +111,16 @@ public struct CoachingReport: Sendable {
         }
         template += ", expectancy {expectancy} per trade."
         if detected > 0 {
-            let worst = CoachingReport.orderedFindings(a.findings)[0]
-            facts.append(ReportFact("worst_pattern", .text(worst.kind.title.lowercased())))
-            facts.append(ReportFact("worst_effect", .pnl(worst.moneyEffect)))
-            template += " {detected} of the {assessed} behavioural patterns checked were detected; the most serious is {worst_pattern} ({worst_effect})."
+            template += detected == 1 ? " {detected} of the {assessed} behavioural patterns checked was detected" : " {detected} of the {assessed} behavioural patterns checked were detected"
+            // The most serious is one that cost money (they come first); a pattern whose
+            // trades made money is not called serious.
+            if let worst = CoachingReport.orderedFindings(a.findings).first(where: { $0.detected && $0.moneyEffect < 0 }) {
+                facts.append(ReportFact("worst_pattern", .text(worst.kind.title.lowercased())))
+                facts.append(ReportFact("worst_effect", .pnl(worst.moneyEffect)))
+                template += "; the most serious is {worst_pattern} ({worst_effect})."
+            } else {
+                template += detected == 1 ? ", and it cost no money here." : ", and none of them cost money here."
+            }
         } else if assessed > 0 {
             template += " None of the {assessed} behavioural patterns checked was detected."
         }
@@ -335,7 +341,9 @@ public struct CoachingReport: Sendable {
 
     static func actions(_ a: JournalAnalysis, opportunities: [Opportunity]) -> [Action] {
         let cfg = a.config.report
-        var out: [(String, String, [ReportFact])] = []
+        // Patterns that cost money, then leaks, then patterns whose trades made money this
+        // time (still worth a rule, but not ahead of money lost), then strengths.
+        var costly: [(String, String, [ReportFact])] = [], gains: [(String, String, [ReportFact])] = []
         for f in orderedFindings(a.findings) where f.detected {
             var facts = f.facts
             let (title, detail): (String, String)
@@ -363,16 +371,22 @@ public struct CoachingReport: Sendable {
                 title = "Trade only in your session"
                 detail = "Keep entries between {start} and {end}: the {count} trades outside it netted {net_pnl}."
             }
-            out.append((title, detail, facts))
+            if f.moneyEffect < 0 {
+                costly.append((title, detail, facts))
+            } else {
+                gains.append((title, detail + " These trades made money this time; the rule is there for the times they do not.", facts))
+            }
         }
+        var leaks: [(String, String, [ReportFact])] = [], strengths: [(String, String, [ReportFact])] = []
         for o in opportunities {
             switch o.kind {
             case .leak:
-                out.append((title(o.dimension, .leak), phrase(o.dimension) + " netted {net_pnl} over {trades} trades: trade them smaller or pause them until you find what goes wrong.", o.sentence.facts))
+                leaks.append((title(o.dimension, .leak), phrase(o.dimension) + " netted {net_pnl} over {trades} trades: trade them smaller or pause them until you find what goes wrong.", o.sentence.facts))
             case .strength:
-                out.append((title(o.dimension, .strength), phrase(o.dimension) + " earned {expectancy} per trade against {overall_expectancy} overall: look for more of these.", o.sentence.facts))
+                strengths.append((title(o.dimension, .strength), phrase(o.dimension) + " earned {expectancy} per trade against {overall_expectancy} overall: look for more of these.", o.sentence.facts))
             }
         }
+        var out = costly + leaks + gains + strengths
         if out.isEmpty {
             let n = a.metrics.headline.trades
             out.append(n == 0

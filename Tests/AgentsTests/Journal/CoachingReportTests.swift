@@ -51,6 +51,52 @@ import Bus
         }
     }
 
+    /// Advice never puts money made ahead of money lost: patterns whose flagged trades made
+    /// money come after every leak in the action plan, say so, and are never called the
+    /// most serious (the coach told traders to stop what had paid, ahead of a larger leak).
+    @Test func patternsThatMadeMoneyComeAfterTheLeaks() {
+        var sawGain = false, sawGainAfterLeak = false
+        for seed in 1...12 {
+            for perDay in [2, 4, 8] {
+                let trades = SyntheticJournal.generate(.init(trades: 400, seed: UInt64(seed), inject: Set(PatternKind.allCases), tradesPerDay: perDay))
+                var config = JournalConfig()
+                config.report.maxActions = 20
+                let r = Self.report(trades, config)
+                let kinds = r.actions.map { a -> String in
+                    if a.detail.text.contains("made money this time") { return "gain" }
+                    if a.detail.text.contains("trade them smaller") { return "leak" }
+                    return "other"
+                }
+                if let lastLeak = kinds.lastIndex(of: "leak"), let firstGain = kinds.firstIndex(of: "gain") {
+                    #expect(lastLeak < firstGain, "seed \(seed): \(kinds)")
+                    sawGainAfterLeak = true
+                }
+                sawGain = sawGain || kinds.contains("gain")
+                for f in r.patterns.map(\.finding) where f.detected && f.moneyEffect >= 0 {
+                    #expect(!r.summary.text.contains("most serious is \(f.kind.title.lowercased())"), "seed \(seed): \(r.summary.text)")
+                }
+                if case .pnl(let worst)? = r.summary.facts.first(where: { $0.name == "worst_effect" })?.value {
+                    #expect(worst < 0, "seed \(seed): \(r.summary.text)")
+                }
+            }
+        }
+        #expect(sawGain && sawGainAfterLeak, "the journals exercise the ordering")
+    }
+
+    /// Every trade a winner: a pattern found in them cost nothing, and the summary says so
+    /// instead of calling it the most serious.
+    @Test func aPatternThatCostNothingIsNotCalledSerious() {
+        let trades = SyntheticJournal.generate(.init(trades: 400, seed: 5, inject: [.outsideHours])).map { t -> JournalTrade in
+            var w = t
+            w.pnl = Swift.abs(t.pnl) + 1
+            return w
+        }
+        let r = Self.report(trades)
+        #expect(r.patterns.contains { $0.finding.kind == .outsideHours && $0.finding.detected })
+        #expect(r.summary.text.contains("was detected, and it cost no money here.") || r.summary.text.contains("and none of them cost money here."), "\(r.summary.text)")
+        #expect(!r.summary.text.contains("most serious"))
+    }
+
     @Test func summaryOfTheHandComputedJournal() {
         let r = Self.report(JournalMetricsTests.journal)
         #expect(r.summary.text.hasPrefix("8 trades from 2024-01-08 to 2024-01-12: net P&L +47.00 after 3.00 in fees, win rate 50.0%, profit factor 1.24, expectancy +5.88 per trade."))
