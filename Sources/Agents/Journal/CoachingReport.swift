@@ -252,15 +252,17 @@ public struct CoachingReport: Sendable {
         case .dispositionEffect:
             return "Losers were held {ratio}× as long as winners ({loser_hold} against {winner_hold}), below the {threshold}× the rule flags."
         case .stopDiscipline:
-            return "All {with_stops} trades with a stop closed at {maximum_loss_r} or better (worst {worst_r})."
+            return plural(f, "with_stops", "The {with_stops} trade with a stop", "All {with_stops} trades with a stop")
+                + " closed at {maximum_loss_r} or better (worst {worst_r})."
         case .sizeCreep:
             if case .count(let n) = f.fact("streaks"), n > 0 {
-                return "Your size stayed below {size_multiple}× your median of {baseline_size} in all {streaks} win "
-                    + plural(f, "streaks", "streak", "streaks") + " of {win_streak} or more."
+                return "Your size stayed below {size_multiple}× your median of {baseline_size} in "
+                    + plural(f, "streaks", "your {streaks} win streak", "all {streaks} win streaks") + " of {win_streak} or more."
             }
             return "You had no win streak of {win_streak} or more, so size creep could not occur."
         case .outsideHours:
-            return "All {trades_checked} trades were entered within your session of {start}–{end}."
+            return plural(f, "trades_checked", "The {trades_checked} trade was", "All {trades_checked} trades were")
+                + " entered within your session of {start}–{end}."
         }
     }
 

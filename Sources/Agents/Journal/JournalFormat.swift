@@ -60,7 +60,12 @@ public enum JournalFormat {
     public static func duration(_ seconds: Double) -> String {
         let s = Swift.abs(seconds)
         if s < 90 { return fixed(s, 0) + " s" }
-        if s < 90 * 60 { return fixed(s / 60, 0) + " min" }
+        if s < 90 * 60 {
+            // Under 10 min a fraction shows (a 7.5 min threshold is not "8 min").
+            let m = s / 60
+            let tenths = (m * 10).rounded()
+            return fixed(m, m < 10 && tenths.truncatingRemainder(dividingBy: 10) != 0 ? 1 : 0) + " min"
+        }
         if s < 48 * 3600 { return fixed(s / 3600, 1) + " h" }
         return fixed(s / 86_400, 1) + " days"
     }

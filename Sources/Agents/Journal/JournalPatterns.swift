@@ -253,7 +253,7 @@ public enum PatternDetector {
         }
         guard !heavy.isEmpty else {
             return PatternFinding(kind: .overtrading, status: .notDetected, facts: [
-                ReportFact("days", .count(days)), ReportFact("median_per_day", .number(med, decimals: 1)), ReportFact("threshold", .number(threshold, decimals: 1)),
+                ReportFact("days", .count(days)), ReportFact("median_per_day", .number(med, decimals: 1)), ReportFact("threshold", .number(threshold, decimals: threshold == threshold.rounded() ? 0 : 1)),
                 ReportFact("busiest_day_trades", .count(Int(counts.max() ?? 0))),
             ] + rule, rule: rule)
         }
@@ -269,7 +269,7 @@ public enum PatternDetector {
             trades: list(t, flagged),
             facts: [
                 ReportFact("heavy_days", .count(heavy.count)), ReportFact("days", .count(days)),
-                ReportFact("median_per_day", .number(med, decimals: 1)), ReportFact("threshold", .number(threshold, decimals: 1)),
+                ReportFact("median_per_day", .number(med, decimals: 1)), ReportFact("threshold", .number(threshold, decimals: threshold == threshold.rounded() ? 0 : 1)),
                 ReportFact("multiple_of_median", .number(r.multipleOfMedian, decimals: 2)), ReportFact("heavy_trades", .count(heavyTrades)), ReportFact("heavy_pnl", .pnl(heavyPnL)),
                 ReportFact("heavy_average_per_day", .pnl(heavyPnL / Double(heavy.count))),
                 ReportFact("other_average_per_day", otherDays > 0 ? .pnl(otherPnL / Double(otherDays)) : .ratio(.undefined)),

@@ -85,7 +85,8 @@ extension CoachingReport {
             var members: [(String, JSONValue)] = [
                 ("pattern", .string(f.kind.rawValue)), ("title", .string(f.kind.title)), ("status", .string(f.status.rawValue)),
                 ("detected", .bool(f.detected)), ("severity", f.severity.map { .string($0.rawValue) } ?? .null),
-                ("finding", .string(p.sentence.text)), ("money_effect", JournalJSON.money(f.moneyEffect)),
+                ("finding", .string(p.sentence.text)),
+                ("money_effect", f.status == .detected || f.status == .notDetected ? JournalJSON.money(f.moneyEffect) : .null),
                 ("trade_count", .number(Double(f.trades.count))),
                 ("trade_ids", .array(p.tradeIDs.map { .string($0) })),
                 ("evidence", .string(p.sentence.id)),

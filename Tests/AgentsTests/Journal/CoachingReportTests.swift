@@ -97,6 +97,25 @@ import Bus
         #expect(!r.summary.text.contains("most serious"))
     }
 
+    @Test func durationsUnderTenMinutesKeepTheirFraction() {
+        #expect(JournalFormat.duration(450) == "7.5 min")
+        #expect(JournalFormat.duration(480) == "8 min")
+        #expect(JournalFormat.duration(1200) == "20 min")
+        #expect(JournalFormat.duration(45) == "45 s")
+    }
+
+    /// One trade reads as one: no "All 1 trades", no "all 1 win streak"; patterns that were
+    /// not assessed have no money effect (null), not 0.
+    @Test func oneTradeJournalsReadRight() {
+        let one = Array(SyntheticJournal.generate(.init(trades: 1, seed: 1)))
+        let r = Self.report(one)
+        for s in r.sentences { #expect(!s.text.contains("All 1 ") && !s.text.contains("all 1 "), "\(s.id): \(s.text)") }
+        for p in r.json["behavioural_patterns"]!.arrayValue! {
+            let assessed = p["status"] == .string("detected") || p["status"] == .string("not_detected")
+            #expect((p["money_effect"] == .null) == !assessed, "\(p["pattern"]!): \(p["money_effect"]!)")
+        }
+    }
+
     @Test func summaryOfTheHandComputedJournal() {
         let r = Self.report(JournalMetricsTests.journal)
         #expect(r.summary.text.hasPrefix("8 trades from 2024-01-08 to 2024-01-12: net P&L +47.00 after 3.00 in fees, win rate 50.0%, profit factor 1.24, expectancy +5.88 per trade."))
