@@ -96,4 +96,16 @@ import Bus
         #expect(await Self.run("journal", "generate", Self.temp("g.csv"), "--inject", "greed") == 64)
         #expect(await Self.run("journal", "analyze") == 64)
     }
+
+    /// `journal generate` says when the journal it wrote does not carry exactly the patterns
+    /// asked for (it printed "with revenge_trading" for a journal in which none can be found).
+    @Test func generateSaysWhenTheLayoutCannotCarryWhatWasAsked() {
+        func verify(_ n: Int, perDay: Int, _ inject: Set<PatternKind>, seed: UInt64 = 2) -> String? {
+            JournalGenerateCommand.verify(SyntheticJournal.generate(.init(trades: n, seed: seed, inject: inject, tradesPerDay: perDay)), injected: inject, perDay: perDay)
+        }
+        #expect(verify(100, perDay: 1, [.revengeTrading])?.contains("not detectable in it: revenge_trading") == true)
+        #expect(verify(400, perDay: 20, [])?.contains("detected without being injected: revenge_trading") == true)
+        #expect(verify(400, perDay: 4, Set(PatternKind.allCases)) == nil)
+        #expect(verify(400, perDay: 4, [], seed: 1) == nil)
+    }
 }

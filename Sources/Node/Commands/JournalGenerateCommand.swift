@@ -30,8 +30,27 @@ enum JournalGenerateCommand: AgoraCommand {
             throw CommandError(error.description)
         }
         Console.out("wrote \(JournalFormat.count(journal.count)) trades to \(out)\(inject.isEmpty ? "" : " with " + PatternKind.allCases.filter(inject.contains).map(\.rawValue).joined(separator: ", "))\n")
+        if let mismatch = verify(journal, injected: inject, perDay: perDay) { Console.err("warning: \(mismatch)\n") }
         return 0
     }
+
+    /// The layout carries exactly its injected patterns at a few trades a day; at 1 a day
+    /// some cannot occur, and at many a day the clean spacing falls inside the revenge
+    /// window. So the journal is analysed (up to `verifyLimit` trades) and any difference
+    /// between what was asked and what the analysis finds is said.
+    static func verify(_ journal: [JournalTrade], injected: Set<PatternKind>, perDay: Int) -> String? {
+        guard journal.count <= verifyLimit else { return nil }
+        let found = Set(JournalAnalysis(journal).findings.filter(\.detected).map(\.kind))
+        let missing = PatternKind.allCases.filter { injected.contains($0) && !found.contains($0) }
+        let extra = PatternKind.allCases.filter { !injected.contains($0) && found.contains($0) }
+        if missing.isEmpty && extra.isEmpty { return nil }
+        var parts: [String] = []
+        if !missing.isEmpty { parts.append("not detectable in it: " + missing.map(\.rawValue).joined(separator: ", ")) }
+        if !extra.isEmpty { parts.append("detected without being injected: " + extra.map(\.rawValue).joined(separator: ", ")) }
+        return "at \(perDay) trade\(perDay == 1 ? "" : "s") a day and \(JournalFormat.count(journal.count)) trades the layout does not carry exactly what was asked (\(parts.joined(separator: "; ")))"
+    }
+
+    static let verifyLimit = 1_000_000
 
     static func parseInject(_ s: String?) throws(UsageError) -> Set<PatternKind> {
         guard let s, !s.isEmpty else { return [] }
