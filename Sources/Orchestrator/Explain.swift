@@ -38,11 +38,14 @@ public enum Explain {
                 out += "             \(d.reason)\n"
                 out += "             voter       weight  effective  confidence   score  contribution\n"
                 for v in d.votes {
-                    let note = v.missing ? "  (missing)" : v.effectiveWeight == 0 ? "  (no opinion: weight shared out)" : ""
+                    let note = v.missing ? "  (missing)"
+                        : v.confidence == 0 ? "  (no opinion: weight shared out)"
+                        : v.weight == 0 ? "  (weight 0: no say)"
+                        : v.effectiveWeight == 0 ? "  (no voter had an opinion)" : ""
                     out += "             \(pad(v.agent, 10))  \(lpad(n2(v.weight), 6))  \(lpad(n2(v.effectiveWeight), 9))  \(lpad(n2(v.confidence), 10))  \(lpad(signed(v.score), 6))  \(lpad(signed(v.contribution), 12))\(note)\n"
                 }
                 if let veto = d.veto { out += "             vetoed: \(veto)\n" }
-                if let exit = d.exit { out += "             forced exit: \(exit)\n" }
+                if let exit = d.exit, !d.reason.contains(exit) { out += "             forced exit: \(exit)\n" }
                 if !d.missing.isEmpty { out += "             missing votes: \(d.missing.joined(separator: ", "))\n" }
             case .orderRequest(let o):
                 let size = o.quantity.map { "\(n($0)) shares" } ?? o.notional.map { "notional \(n($0))" } ?? "?"

@@ -50,7 +50,10 @@ enum ExplainCommand: AgoraCommand {
         do { events = try EventLog.read(path) } catch { throw CommandError("\(error)") }
         if printChains(events, selection) == 0 {
             if case .cycle(let c) = selection { throw CommandError("\(path): no cycle \"\(c)\" in the log") }
-            Console.err("\(path): no cycle to explain (\(events.count) events)\n")
+            let decisions = events.count { if case .decision = $0.payload { true } else { false } }
+            Console.err(selection == .trades && decisions > 0
+                ? "\(path): no cycle produced an order (\(events.count) events, \(decisions) decisions); 'agora explain \(path) all' shows every cycle\n"
+                : "\(path): no cycle to explain (\(events.count) events)\n")
         }
         return 0
     }
