@@ -8,6 +8,29 @@ func fill(_ side: Side, _ qty: Double, _ price: Double, fee: Double = 0, day: In
 }
 
 @Suite struct LedgerTests {
+    /// Sums over positions run in symbol order, whatever the dictionary's order: built with
+    /// different histories (other symbols opened and closed first, so the table has other
+    /// sizes), every ledger gives the same bits. In dictionary order the equity of one
+    /// backtest differed between processes (values here make the order matter: 1e16 + 1 + 1 + 1
+    /// is not 1 + 1 + 1 + 1e16).
+    @Test func sumsOverPositionsDoNotDependOnTheDictionaryOrder() {
+        var equities: Set<UInt64> = [], exposures: Set<UInt64> = [], unrealized: Set<UInt64> = []
+        for history in 0..<24 {
+            var l = Ledger(cash: 0)
+            for k in 0..<history { _ = l.apply(fill(.buy, 1, 1, symbol: "H\(k)")) }
+            for k in 0..<history { _ = l.apply(fill(.sell, 1, 1, symbol: "H\(k)")) }
+            let book: [(String, Side, Double)] = [("ZZ", .sell, 1e16), ("MM", .buy, 1), ("AA", .buy, 1e16), ("NN", .buy, 1), ("QQ", .buy, 1)]
+            for (sym, side, price) in book { _ = l.apply(fill(side, 1, price, symbol: sym)) }
+            for (sym, price) in [("AA", 2e16), ("MM", 2), ("NN", 2), ("QQ", 2)] { l.mark(sym, price: price) }
+            #expect(l.symbols == ["AA", "MM", "NN", "QQ", "ZZ"])
+            equities.insert(l.equity.bitPattern)
+            exposures.insert(l.grossExposure.bitPattern)
+            unrealized.insert(l.unrealizedPnL.bitPattern)
+            #expect(l.snapshot(time: .epoch).positions.map(\.symbol) == ["AA", "MM", "NN", "QQ", "ZZ"])
+        }
+        #expect(equities.count == 1 && exposures.count == 1 && unrealized.count == 1)
+    }
+
     @Test func longRoundTripWithFees() throws {
         var l = Ledger(cash: 10_000)
         #expect(l.apply(fill(.buy, 10, 100, fee: 1)) == nil)

@@ -87,7 +87,7 @@ public struct RunRecorder: Sendable {
 
     /// Each voter's share of the influence on buy and sell decisions (sums to 1).
     public var decisionShares: [(agent: String, share: Double)] {
-        let total = influence.values.reduce(0, +)
+        let total = influence.keys.sorted().reduce(0) { $0 + influence[$1]! }  // in a fixed order: the same bits every run
         return influence.keys.sorted().map { ($0, total > 0 ? influence[$0]! / total : 0) }
     }
 }

@@ -35,6 +35,11 @@ public struct Ledger: Sendable, Equatable {
     public let initialCash: Double
     public private(set) var cash: Double
     public private(set) var positions: [String: Position] = [:]
+    /// The symbols of `positions`, sorted: every sum over the positions runs in this order.
+    /// A dictionary's order changes from process to process (Swift seeds its hashing per
+    /// process), and a floating-point sum's last bits change with its order: summed in
+    /// dictionary order, equity differed between two runs of the same backtest.
+    public private(set) var symbols: [String] = []
     public private(set) var realizedPnL: Double = 0
     public private(set) var feesPaid: Double = 0
     public private(set) var lastPrices: [String: Double] = [:]
@@ -48,14 +53,17 @@ public struct Ledger: Sendable, Equatable {
         peakEquity = cash
     }
 
+    /// The positions in symbol order.
+    public var sortedPositions: some Sequence<Position> { symbols.lazy.map { positions[$0]! } }
+
     public var equity: Double {
         var e = cash
-        for p in positions.values { e += p.marketValue }
+        for p in sortedPositions { e += p.marketValue }
         return e
     }
 
-    public var unrealizedPnL: Double { positions.values.reduce(0) { $0 + $1.unrealizedPnL } }
-    public var grossExposure: Double { positions.values.reduce(0) { $0 + Swift.abs($1.marketValue) } }
+    public var unrealizedPnL: Double { sortedPositions.reduce(0) { $0 + $1.unrealizedPnL } }
+    public var grossExposure: Double { sortedPositions.reduce(0) { $0 + Swift.abs($1.marketValue) } }
     public var drawdown: Double { peakEquity > 0 ? Swift.max(0, 1 - equity / peakEquity) : 0 }
 
     public func position(_ symbol: String) -> Double { positions[symbol]?.quantity ?? 0 }
@@ -103,6 +111,7 @@ public struct Ledger: Sendable, Equatable {
                         exitPrice: p.uniformExitPrice ?? p.exitValue / p.exitedQuantity, pnl: p.realizedGross - p.fees, fees: p.fees,
                         exitReason: exitReason)
                     positions[f.symbol] = nil
+                    symbols.removeAll { $0 == f.symbol }
                     tradesClosed += 1
                     let rest = f.quantity - closing
                     if rest > 1e-9 {
@@ -120,6 +129,7 @@ public struct Ledger: Sendable, Equatable {
     }
 
     private mutating func open(_ symbol: String, quantity: Double, price: Double, fee: Double, time: Timestamp) {
+        if positions[symbol] == nil { symbols.insert(symbol, at: symbols.firstIndex { $0 > symbol } ?? symbols.endIndex) }
         positions[symbol] = Position(
             symbol: symbol, quantity: quantity, averageCost: price, lastPrice: lastPrices[symbol] ?? price, tradeID: "t-\(nextTrade)",
             side: quantity > 0 ? .long : .short, entryTime: time, enteredQuantity: Swift.abs(quantity),
@@ -132,14 +142,14 @@ public struct Ledger: Sendable, Equatable {
         let e = equity
         var bySector: [String: Double] = [:]
         if e > 0 {
-            for p in positions.values {
+            for p in sortedPositions {
                 bySector[sectors[p.symbol] ?? "unassigned", default: 0] += Swift.abs(p.marketValue) / e
             }
         }
         return PortfolioSnapshot(
             time: time, cash: cash, equity: e, peakEquity: peakEquity, drawdown: drawdown, realizedPnL: realizedPnL,
             unrealizedPnL: unrealizedPnL, fees: feesPaid,
-            positions: positions.values.sorted { $0.symbol < $1.symbol }.map {
+            positions: sortedPositions.map {
                 PositionState(symbol: $0.symbol, quantity: $0.quantity, averageCost: $0.averageCost, lastPrice: $0.lastPrice, sector: sectors[$0.symbol])
             },
             sectorExposure: bySector)

@@ -116,7 +116,7 @@ public actor PortfolioAgent {
         case .marketEnd(let end):
             endedAt = end.time
             guard config.closeAtEnd else { return }
-            for p in ledger.positions.values.sorted(by: { $0.symbol < $1.symbol }) where p.quantity != 0 {
+            for p in ledger.sortedPositions where p.quantity != 0 {
                 let id = newOrderID()
                 exitReasons[id] = "end of data"
                 pending[id] = p.symbol

@@ -83,7 +83,7 @@ public enum PreTradeCheck {
         }
         if let pct = limits.maxSectorPct, let sector = c.sectors[order.symbol] {
             var exposure = 0.0
-            for p in c.ledger.positions.values where c.sectors[p.symbol] == sector { exposure += Swift.abs(p.marketValue) }
+            for p in c.ledger.sortedPositions where c.sectors[p.symbol] == sector { exposure += Swift.abs(p.marketValue) }
             let cap = ((pct * equity - exposure) / price).rounded(.down)
             let value = (exposure + wanted * price) / equity
             caps.append(("max_sector_pct", cap, DenialReason(code: "max_sector_pct", message: "sector \(sector) would be \(pct100(value)) of equity, limit \(pct100(pct))", value: value, limit: pct)))
