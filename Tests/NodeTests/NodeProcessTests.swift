@@ -309,6 +309,48 @@ import Glibc
         for p in running { p.signal(SIGTERM); #expect(await p.wait(timeout: 20) == 0, "\(p.stderr.suffix(600))") }
     }
 
+    /// The node running risk dies while a position is open and nothing else trades: at the
+    /// end of the data the closing order gets no answer. The run used to wait forever; the
+    /// node that replayed the data gives it one cycle's time, then fails, naming the node down.
+    @Test(.timeLimit(.minutes(2)))
+    func aRunWhoseClosingOrderGetsNoAnswerFails() async throws {
+        let dir = scratchDirectory("node-end-unanswered")
+        let data = dir + "/RISE.csv"
+        var csv = "time,open,high,low,close,volume\n"
+        let t0 = try ISO8601.parse("2024-01-01T00:00:00Z")
+        for i in 0..<6000 {
+            let c = i < 100 ? 100 - Double(i) * 0.01 : 99 + Double(i - 100) * 0.01  // down, then up for good
+            csv += "\((t0 + .seconds(60 * Int64(i))).iso8601),\(c),\(c + 0.02),\(c - 0.02),\(c),1000\n"
+        }
+        try csv.write(toFile: data, atomically: true, encoding: .utf8)
+        let topo = dir + "/multi.json"
+        try writeTopology(topo, url: try AgoraProcess.redisURL(), prefix: "end-\(getpid())-\(UUID().uuidString.prefix(6)).", data: data, news: nil,
+                          nodes: [("feed", ["market-data"]), ("signals", ["technical", "risk"]), ("core", ["sentiment", "orchestrator", "portfolio", "execution", "journal"])])
+        var t = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: topo))) as! [String: Any]
+        var market = t["market"] as! [String: Any]
+        market["cycleTimeoutSeconds"] = 3
+        t["market"] = market
+        var agents = t["agents"] as! [String: Any]
+        agents["orchestrator"] = ["weights": ["technical": 1], "entryThreshold": 0.3, "exitThreshold": 0.3]
+        agents["risk"] = ["limits": "none"]
+        t["agents"] = agents
+        try JSONSerialization.data(withJSONObject: t).write(to: URL(fileURLWithPath: topo))
+        let flags = ["--topology", topo, "--outputs", dir + "/out", "--heartbeat", "0.2"]
+        let events = dir + "/core.jsonl"
+        let core = try AgoraProcess("core", ["node", "core", "--record", events] + flags, dir: dir)
+        let signals = try AgoraProcess("signals", ["node", "signals"] + flags, dir: dir)
+        let feed = try AgoraProcess("feed", ["node", "feed"] + flags, dir: dir)
+        defer { core.stop(); signals.stop(); feed.stop() }
+        // Bought once, on the cross up, and never sold.
+        #expect(await eventually(timeout: 30) { ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("\"type\":\"order_filled\"") },
+                "\(feed.stderr.suffix(600)) \(core.stderr.suffix(600))")
+        kill(signals.pid, SIGKILL)
+        #expect(await feed.wait(timeout: 60) == 1, "\(feed.stderr.suffix(1500))")
+        #expect(feed.stderr.contains("the run did not finish within 3 s (cycleTimeoutSeconds) of the end of the data: an order is still unanswered; nodes down: signals"),
+                "\(feed.stderr.suffix(1500))")
+        #expect(await core.wait(timeout: 30) == 1, "\(core.stderr.suffix(1500))")
+    }
+
     /// In a backtest, the node that replays the market data is the run's clock: when it dies,
     /// the other nodes stop with an error once it has been down longer than a cycle may take
     /// (they waited forever).

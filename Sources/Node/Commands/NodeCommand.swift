@@ -136,6 +136,7 @@ enum NodeCommand: AgoraCommand {
         society.start()
         logger.info("node \(name) up with \(node.agents.map(\.rawValue).joined(separator: ", ")) on \(bus.transport)")
 
+        var dataEnded: ContinuousClock.Instant?
         if society.marketData != nil {
             var ready = true
             if topology.market.mode == .backtest {
@@ -149,6 +150,7 @@ enum NodeCommand: AgoraCommand {
             if ready {
                 let summary = try await society.runMarket()
                 logger.info("market data replayed: \(summary?.bars ?? 0) bars")
+                dataEnded = .now
             }
         }
         // Until the run is over, or a signal asks this node to stop. In a backtest another
@@ -158,6 +160,11 @@ enum NodeCommand: AgoraCommand {
             ? topology.nodes.first { $0.agents.contains(.marketData) }?.name : nil
         let feedLimit = topology.market.cycleTimeoutSeconds
         let abandoned = StopFlag()
+        // After the end of the data the run ends when the portfolio has no order pending.
+        // An order nobody answers (the node running risk or execution is gone) would keep
+        // every node waiting: the node that replayed the data gives it one cycle's time.
+        let unfinished = StopFlag()
+        let ended = dataEnded
         let finished: RunFinished? = await withTaskGroup(of: RunFinished?.self) { g in
             g.addTask { await society.waitForFinish() }
             g.addTask {
@@ -168,6 +175,10 @@ enum NodeCommand: AgoraCommand {
                     if let feedNode, ticks % 10 == 0, let silent = await watch.silentSeconds(feedNode), silent > feedLimit {
                         logger.error("node \(feedNode), which replays the market data, has been down for \(Fmt.fixed(silent, 0)) s (over cycleTimeoutSeconds \(Fmt.fixed(feedLimit, 0))): the backtest cannot finish; stopping")
                         abandoned.set()
+                        break
+                    }
+                    if let ended, ContinuousClock.now - ended > .seconds(feedLimit) {
+                        unfinished.set()
                         break
                     }
                 }
@@ -194,6 +205,11 @@ enum NodeCommand: AgoraCommand {
         await society.shutdown()
         for s in side { await s.value }
         if !written.isEmpty { logger.info("wrote \(written.joined(separator: ", "))") }
+        if unfinished.isSet {
+            let down = await watch.down.sorted()
+            throw CommandError("node \(name): the run did not finish within \(Fmt.fixed(feedLimit, 0)) s (cycleTimeoutSeconds) of the end of the data: an order is still unanswered"
+                + (down.isEmpty ? " (are the nodes running risk and execution up?)" : "; nodes down: \(down.joined(separator: ", "))"))
+        }
         if abandoned.isSet, let feedNode {
             throw CommandError("node \(name): stopped because node \(feedNode) (the market data) went down before the backtest finished")
         }
