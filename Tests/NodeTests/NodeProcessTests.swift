@@ -264,6 +264,7 @@ import Glibc
         core.signal(SIGINT)
         #expect(await core.wait(timeout: 40) == 1, "\(core.stderr.suffix(1500))")
         #expect(core.stderr.contains("could not be sent to redis://127.0.0.1:\(port) before it stopped"), "\(core.stderr.suffix(1500))")
+        #expect(!core.stderr.contains("node core is down"), "its own heartbeats missing mean the bus is away, not the node")
     }
 
     /// One process per node name: a second `agora node core` on the same bus hears the
@@ -351,6 +352,31 @@ import Glibc
         #expect(await core.wait(timeout: 30) == 1, "\(core.stderr.suffix(1500))")
     }
 
+    /// SIGTERM to a node other than the feed in a backtest ends the whole run gracefully: the
+    /// node stays, its heartbeat says stopping, the feed ends the data after the cycle in
+    /// flight, the portfolio closes what is open, and every node exits 0 with complete
+    /// reports (the signalled core left at once, and the feed failed on a cycle timeout).
+    @Test(.timeLimit(.minutes(1)))
+    func aSignalToAnotherNodeEndsTheBacktestGracefully() async throws {
+        let (dir, topo) = try feedAndCoreTopology("node-signal-core")
+        let core = try AgoraProcess("core", ["node", "core", "--topology", topo, "--outputs", dir + "/out", "--heartbeat", "0.2"], dir: dir)
+        defer { core.stop() }
+        #expect(await eventually { core.stderr.contains("node core up") })
+        let feed = try AgoraProcess("feed", ["node", "feed", "--topology", topo, "--outputs", dir + "/out", "--heartbeat", "0.2"], dir: dir)
+        defer { feed.stop() }
+        #expect(await eventually { feed.stderr.contains("node feed up") })
+        try await Task.sleep(for: .milliseconds(300))
+        core.signal(SIGTERM)
+        #expect(await core.wait(timeout: 40) == 0, "\(core.stderr.suffix(1500))")
+        #expect(await feed.wait(timeout: 40) == 0, "\(feed.stderr.suffix(1500))")
+        #expect(feed.stderr.contains("node core is stopping: the backtest ends after the cycle in flight"), "\(feed.stderr.suffix(1500))")
+        #expect(core.stderr.contains("run finished"), "\(core.stderr.suffix(1500))")
+        let stats = try String(contentsOfFile: dir + "/out/stats.json", encoding: .utf8)
+        #expect(stats.contains("\"equity_final_usd\":"), "\(stats)")
+        let bars = try String(contentsOfFile: dir + "/out/equity.csv", encoding: .utf8).split(separator: "\n").count - 1
+        #expect(bars > 0 && bars < 2148, "ended early: \(bars) bars")
+    }
+
     /// In a backtest, the node that replays the market data is the run's clock: when it dies,
     /// the other nodes stop with an error once it has been down longer than a cycle may take
     /// (they waited forever).
@@ -371,6 +397,6 @@ import Glibc
         try await Task.sleep(for: .milliseconds(300))
         kill(feed.pid, SIGKILL)
         #expect(await core.wait(timeout: 30) == 1, "\(core.stderr.suffix(1500))")
-        #expect(core.stderr.contains("stopped because node feed (the market data) went down before the backtest finished"), "\(core.stderr.suffix(1500))")
+        #expect(core.stderr.contains("stopped because node feed (the market data) went down before the backtest finished (its log says why)"), "\(core.stderr.suffix(1500))")
     }
 }

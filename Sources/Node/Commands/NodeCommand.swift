@@ -105,10 +105,15 @@ enum NodeCommand: AgoraCommand {
 
         let stop = StopFlag()
         let marketData = society.marketData
+        // In a backtest a node other than the feed stays after a signal for the run to wind
+        // down: its heartbeat says `stopping`, the feed then ends the data as at its own
+        // signal, and the run finishes normally (complete reports, every node exits 0).
+        let windDown = topology.market.mode == .backtest && marketData == nil
         let signals = SignalHandler { sig in
             stop.set()
-            logger.info("signal \(sig): stopping (a second signal exits at once)")
+            logger.info("signal \(sig): stopping\(windDown ? ": the run ends after the cycle in flight" : "") (a second signal exits at once)")
             if let md = marketData { Task { await md.requestStop() } }
+            Task { await heartbeat.set(status: "stopping") }
         }
         defer { signals.cancel() }
 
@@ -132,7 +137,7 @@ enum NodeCommand: AgoraCommand {
                 ? "node \(name): another process is starting node \(name) on the same bus at the same time; node names must be unique: start one of them"
                 : "node \(name) already runs in another process on the same bus (up \(Fmt.fixed(rival.uptimeSeconds, 1)) s); node names must be unique: stop that process or run this one under another name")
         }
-        await heartbeat.set(status: "up")
+        if !stop.isSet { await heartbeat.set(status: "up") }
         society.start()
         logger.info("node \(name) up with \(node.agents.map(\.rawValue).joined(separator: ", ")) on \(bus.transport)")
 
@@ -148,7 +153,27 @@ enum NodeCommand: AgoraCommand {
                 }
             }
             if ready {
-                let summary = try await society.runMarket()
+                // In a backtest, another node told to stop asks the run to end: the data
+                // ends after the cycle in flight, as at a signal to this node.
+                let peers = topology.market.mode == .backtest ? Task { [md = society.marketData!] in
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(100))
+                        if let n = await watch.stoppingNode() {
+                            logger.warning("node \(n) is stopping: the backtest ends after the cycle in flight")
+                            await md.requestStop()
+                            return
+                        }
+                    }
+                } : nil
+                defer { peers?.cancel() }
+                let summary: MarketReplaySummary?
+                do {
+                    summary = try await society.runMarket()
+                } catch let e as CommandError {
+                    // Which nodes are down says more than the guess in a cycle timeout.
+                    let down = await watch.down.sorted()
+                    throw down.isEmpty ? e : CommandError(e.message + " (nodes down: \(down.joined(separator: ", ")))", exitCode: e.exitCode)
+                }
                 logger.info("market data replayed: \(summary?.bars ?? 0) bars")
                 dataEnded = .now
             }
@@ -169,7 +194,18 @@ enum NodeCommand: AgoraCommand {
             g.addTask { await society.waitForFinish() }
             g.addTask {
                 var ticks = 0
-                while !stop.isSet && !Task.isCancelled {
+                var windingDownUntil: ContinuousClock.Instant?
+                while !Task.isCancelled {
+                    if stop.isSet {
+                        // Only while the feed is there to end the run.
+                        guard windDown, let feedNode, await watch.isUp(feedNode) else { break }
+                        let until = windingDownUntil ?? .now + .seconds(2 * feedLimit + 5)
+                        windingDownUntil = until
+                        if ContinuousClock.now > until {
+                            logger.warning("the run did not end within \(Fmt.fixed(2 * feedLimit + 5, 0)) s of the signal: stopping anyway")
+                            break
+                        }
+                    }
                     try? await Task.sleep(for: .milliseconds(50))
                     ticks += 1
                     if let feedNode, ticks % 10 == 0, let silent = await watch.silentSeconds(feedNode), silent > feedLimit {
@@ -211,7 +247,7 @@ enum NodeCommand: AgoraCommand {
                 + (down.isEmpty ? " (are the nodes running risk and execution up?)" : "; nodes down: \(down.joined(separator: ", "))"))
         }
         if abandoned.isSet, let feedNode {
-            throw CommandError("node \(name): stopped because node \(feedNode) (the market data) went down before the backtest finished")
+            throw CommandError("node \(name): stopped because node \(feedNode) (the market data) went down before the backtest finished (its log says why)")
         }
         // Events this node accepted but could not hand to Redis before it stopped are lost:
         // said in one line, and the exit status says so too.

@@ -80,6 +80,8 @@ actor NodeWatch {
     private var reportedNewcomer = false
     private var reportedDuplicate = false
     private var lastSeen: [String: Timestamp] = [:]
+    /// The status of each node's last heartbeat.
+    private var statuses: [String: String] = [:]
     private(set) var down: Set<String> = []
     private let subscription: Subscription
 
@@ -97,6 +99,15 @@ actor NodeWatch {
         self.orchestrator = orchestrator
         subscription = try await bus.subscribe(["system.heartbeat.*"], options: SubscriptionOptions(name: "node-watch", types: [.heartbeat]))
     }
+
+    /// The first node (by name) other than this one whose last heartbeat says it is
+    /// stopping: in a backtest, a node told to stop asks the run to end.
+    func stoppingNode() -> String? {
+        statuses.filter { $0.value == "stopping" && $0.key != own?.node }.keys.sorted().first
+    }
+
+    /// True while `node` beats: seen, and not reported down.
+    func isUp(_ node: String) -> Bool { lastSeen[node] != nil && !down.contains(node) }
 
     /// Nodes seen beating at least once.
     var seen: Set<String> { Set(lastSeen.keys) }
@@ -132,6 +143,7 @@ actor NodeWatch {
                 }
             }
             lastSeen[h.node] = clock.now()
+            statuses[h.node] = h.status
             metrics?.set("agora_node_up", ["node": h.node], h.status == "stopping" ? 0 : 1)
             if down.remove(h.node) != nil {
                 logger.info("node \(h.node) is up again", ["node": h.node])
@@ -170,7 +182,8 @@ actor NodeWatch {
     private func check() async {
         let now = clock.now()
         var changed = false
-        for node in nodes {
+        for node in nodes where node != own?.node {
+            // This node's own heartbeats not coming back means the bus is away, not this node.
             guard let seen = lastSeen[node], !down.contains(node) else { continue }
             let silent = (now - seen).secondsDouble
             // Checked every quarter interval against (missed − ¼) intervals of silence: a node
