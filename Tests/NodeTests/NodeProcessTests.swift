@@ -388,6 +388,8 @@ import Glibc
         market["cycleTimeoutSeconds"] = 2
         t["market"] = market
         try JSONSerialization.data(withJSONObject: t).write(to: URL(fileURLWithPath: topo))
+        try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
+        try "earlier".write(toFile: dir + "/out/stats.json", atomically: true, encoding: .utf8)
         let core = try AgoraProcess("core", ["node", "core", "--topology", topo, "--outputs", dir + "/out"], dir: dir)
         defer { core.stop() }
         #expect(await eventually { core.stderr.contains("node core up") })
@@ -398,5 +400,8 @@ import Glibc
         kill(feed.pid, SIGKILL)
         #expect(await core.wait(timeout: 30) == 1, "\(core.stderr.suffix(1500))")
         #expect(core.stderr.contains("stopped because node feed (the market data) went down before the backtest finished (its log says why)"), "\(core.stderr.suffix(1500))")
+        // The failed run leaves the earlier run's reports as they were.
+        #expect(core.stderr.contains("reports not written: the run did not finish"), "\(core.stderr.suffix(1500))")
+        #expect(try String(contentsOfFile: dir + "/out/stats.json", encoding: .utf8) == "earlier")
     }
 }

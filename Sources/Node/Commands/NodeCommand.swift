@@ -229,7 +229,13 @@ enum NodeCommand: AgoraCommand {
         await drain(bus)
         await heartbeat.set(status: "stopping")
         var written: [String] = []
-        if collector != nil || society.journal != nil {
+        // Reports of a run that failed (no system.finished, no signal asking to stop) would
+        // replace an earlier run's with partial figures that nothing marks: not written.
+        let complete = finished != nil || stop.isSet
+        if (collector != nil || society.journal != nil) && !complete {
+            logger.warning("reports not written: the run did not finish (earlier reports in the outputs are left as they were)")
+        }
+        if (collector != nil || society.journal != nil) && complete {
             let rec = await collector?.recorder
             written = try RunOutputs.write(
                 RunOutputs.Paths(topology: topology, dir: args.string("outputs")), recorder: rec,
