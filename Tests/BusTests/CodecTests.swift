@@ -282,6 +282,8 @@ import Testing
         (#"{"type":"bar","topic":"market.bar.AAPL","data":{"symbol":"AAPL","time":"2024-01-02","open":0,"high":1,"low":0,"close":1,"volume":1}}"#, nil, "bar: low 0.0 is not a positive price"),
         (#"{"type":"bar","topic":"market.bar.AAPL","data":{"symbol":"AAPL","time":"2024-01-02","open":1,"high":1,"low":1,"close":1,"volume":1}}"#,
          "market.bar.MSFT", #"topic "market.bar.AAPL" is not the channel "market.bar.MSFT" it came on"#),
+        (#"{"type":"bar","topic":"market.bar.AAPL","data":{"symbol":"AAPL","time":"2024-01-02","open":1,"high":1,"low":1,"close":1,"volume":1}}"#,
+         "demo.market.bar.AAPL", #"topic "market.bar.AAPL" is not the channel "demo.market.bar.AAPL" it came on (published under the prefix "demo."? subscribe with the same prefix)"#),
     ] as [(String, String?, String)])
     func whatNoPublisherCouldSendIsRefused(text: String, channel: String?, message: String) {
         do {

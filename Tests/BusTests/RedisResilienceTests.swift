@@ -61,6 +61,8 @@ import TestSupport
         #expect(pubBus.redisStatistics().publisherReconnects == 0)
         #expect(log.matching("subscriber connection to \(subConfig.url) lost").count == 1)
         #expect(log.matching("subscriber reconnected to \(subConfig.url)").count == 1)
+        // At the level of the loss: whoever saw "lost" (a tap at its default level) sees this too.
+        #expect(log.records.filter { $0.message.contains("subscriber reconnected to") }.map(\.level) == ["warning"])
         // A repeated failure is logged once, not at every attempt.
         #expect(log.matching("subscriber cannot reconnect: \(subConfig.url) refused user \"sub\": WRONGPASS").count == 1)
         await pubBus.shutdown()

@@ -82,7 +82,12 @@ public enum EventCodec {
     /// A received topic must be the channel it came on: a subscriber matched the channel,
     /// so another topic inside would reach handlers that did not ask for it.
     @inline(__always) static func checkChannel(_ topic: String, _ channel: String?) throws(WireError) {
-        if let channel, topic != channel { throw WireError("topic \"\(topic)\" is not the channel \"\(channel)\" it came on") }
+        if let channel, topic != channel {
+            // Most often a publisher's channel prefix the subscriber was not given.
+            let hint = channel.hasSuffix(topic) && channel.count > topic.count
+                ? " (published under the prefix \"\(channel.dropLast(topic.count))\"? subscribe with the same prefix)" : ""
+            throw WireError("topic \"\(topic)\" is not the channel \"\(channel)\" it came on" + hint)
+        }
     }
 
     /// The envelope's fields as read, before defaults and checks.

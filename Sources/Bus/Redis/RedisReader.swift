@@ -241,7 +241,7 @@ final class RedisReader: @unchecked Sendable {
                     }
                     if !first.complete(nil) {
                         let down = Double(Monotonic.nanoseconds() - downSince) / 1e9
-                        log.log(.notice, "subscriber reconnected to \(config.url) after \(formatSeconds(down)) (\(failures) failed attempt\(failures == 1 ? "" : "s")); resubscribed \(n) pattern\(n == 1 ? "" : "s")")
+                        log.log(.warning, "subscriber reconnected to \(config.url) after \(formatSeconds(down)) (\(failures) failed attempt\(failures == 1 ? "" : "s")); resubscribed \(n) pattern\(n == 1 ? "" : "s")")
                     }
                     backoff.reset()
                     failures = 0

@@ -336,7 +336,7 @@ final class RedisWriter: @unchecked Sendable {
                     } else {
                         lock.withLock { stats.reconnects &+= 1 }
                         let down = Double(Monotonic.nanoseconds() - downSince) / 1e9
-                        log.log(.notice, "publisher reconnected to \(config.url) after \(formatSeconds(down)) (\(failures) failed attempt\(failures == 1 ? "" : "s"))")
+                        log.log(.warning, "publisher reconnected to \(config.url) after \(formatSeconds(down)) (\(failures) failed attempt\(failures == 1 ? "" : "s"))")
                     }
                     backoff.reset()
                     failures = 0
