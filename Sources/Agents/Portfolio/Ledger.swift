@@ -56,14 +56,21 @@ public struct Ledger: Sendable, Equatable {
     /// The positions in symbol order.
     public var sortedPositions: some Sequence<Position> { symbols.lazy.map { positions[$0]! } }
 
-    public var equity: Double {
-        var e = cash
-        for p in sortedPositions { e += p.marketValue }
-        return e
+    /// `start` + Σ `f`(position), in symbol order (with one position there is no order to
+    /// keep: read directly, as equity is on every bar).
+    @inline(__always) private func total(_ start: Double, _ f: (Position) -> Double) -> Double {
+        var t = start
+        if positions.count < 2 {
+            for p in positions.values { t += f(p) }
+        } else {
+            for s in symbols { t += f(positions[s]!) }
+        }
+        return t
     }
 
-    public var unrealizedPnL: Double { sortedPositions.reduce(0) { $0 + $1.unrealizedPnL } }
-    public var grossExposure: Double { sortedPositions.reduce(0) { $0 + Swift.abs($1.marketValue) } }
+    public var equity: Double { total(cash) { $0.marketValue } }
+    public var unrealizedPnL: Double { total(0) { $0.unrealizedPnL } }
+    public var grossExposure: Double { total(0) { Swift.abs($0.marketValue) } }
     public var drawdown: Double { peakEquity > 0 ? Swift.max(0, 1 - equity / peakEquity) : 0 }
 
     public func position(_ symbol: String) -> Double { positions[symbol]?.quantity ?? 0 }

@@ -71,7 +71,7 @@ enum RunReports {
         return w.string + "\n"
     }
 
-    /// A position still open: `902 GOOG long at an average cost 310.25, last 298.10, unrealised P&L -10,959.30`.
+    /// A position still open: `902 GOOG long at an average cost 310.25, last 298.10, unrealised P&L -10959.30`.
     static func describe(_ p: PositionState) -> String {
         let side = p.quantity < 0 ? "short" : "long"
         let unrealised = p.quantity * (p.lastPrice - p.averageCost)
