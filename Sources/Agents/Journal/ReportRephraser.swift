@@ -34,14 +34,43 @@ public struct RephraseOutcome: Sendable, Equatable {
     public var failure: String?
 }
 
-/// The check a rewording must pass: it contains exactly the same numbers as the
-/// template text (compared as written, ignoring `+` signs and thousands separators),
-/// is not empty, and is not absurdly long.
+/// The check a rewording must pass: it states exactly the numbers of the template text, in
+/// the same order (compared as written, ignoring `+` signs and thousands separators), is
+/// not empty, and is not absurdly long. With the sentence's facts it must also keep every
+/// fact the template shows exactly as shown (a symbol, a weekday, a signed amount), write no
+/// number any other way (other digits, number words), and add no markup (a line break,
+/// `<`, `>`, `|`, `#`, `*`, `_`, `` ` ``, `[`, `]` that the template does not have).
 public enum RephraseCheck {
     public static func accepts(original: String, rewritten: String) -> Bool {
         let trimmed = rewritten.journalTrimmed
         guard !trimmed.isEmpty, trimmed.count <= max(400, original.count * 3) else { return false }
-        return numbers(in: original).sorted() == numbers(in: trimmed).sorted()
+        return numbers(in: original) == numbers(in: trimmed)
+    }
+
+    /// The full check, with the facts the sentence was filled from.
+    public static func accepts(original: String, rewritten: String, facts: [String]) -> Bool {
+        guard accepts(original: original, rewritten: rewritten) else { return false }
+        let text = rewritten.journalTrimmed
+        for f in facts where !f.isEmpty && original.contains(f) && !text.contains(f) { return false }
+        if text.contains(where: { $0.isNumber && !$0.isASCII && $0 != "∞" }) { return false }
+        for c in text where markup.contains(c) && !original.contains(c) { return false }
+        let before = Set(words(original))
+        for w in words(text) where numberWords.contains(w) && !before.contains(w) { return false }
+        return true
+    }
+
+    static let markup: Set<Character> = ["\n", "\r", "<", ">", "|", "#", "*", "_", "`", "[", "]"]
+
+    /// Numbers written as words: none may appear that the template does not have.
+    static let numberWords: Set<String> = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+        "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty",
+        "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand", "million", "billion", "dozen", "dozens",
+        "half", "twice", "thrice", "double", "triple", "once", "none", "percent",
+    ]
+
+    static func words(_ s: String) -> [String] {
+        s.lowercased().split { !$0.isLetter }.map(String.init)
     }
 
     /// The numbers a text states, normalised: `+1,234.50` → `1234.50`, `52.1%` → `52.1%`,
@@ -102,7 +131,7 @@ extension CoachingReport {
         var accepted: [String?] = []
         var rejected: [String] = []
         for (s, text) in zip(all, texts) {
-            if RephraseCheck.accepts(original: s.text, rewritten: text) {
+            if RephraseCheck.accepts(original: s.text, rewritten: text, facts: s.facts.map(\.value.display)) {
                 accepted.append(text.journalTrimmed)
             } else {
                 accepted.append(nil)

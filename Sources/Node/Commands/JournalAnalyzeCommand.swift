@@ -51,7 +51,7 @@ enum JournalAnalyzeCommand: AgoraCommand {
         if let rephraser = try makeRephraser(args) {
             let outcome = await report.rephrase(with: rephraser)
             Console.err("llm: \(outcome.accepted) of \(outcome.sentences) sentences reworded" + (outcome.failure.map { "; kept the template: \($0)" } ?? "")
-                        + (outcome.rejected.isEmpty ? "" : "; rejected \(outcome.rejected.count) that changed a number") + "\n")
+                        + (outcome.rejected.isEmpty ? "" : "; rejected \(outcome.rejected.count) that changed, dropped or added a fact, or were not plain sentences") + "\n")
         }
         let jsonPath = args.string("json")
         let mdPath = args.string("markdown") ?? (jsonPath == nil ? "-" : nil)
