@@ -78,12 +78,18 @@ public final class ChatCompletionsClient: Sendable {
     /// answer instead of asking again (and counts as answered from the cache).
     private let inFlight = Mutex<[String: Promise<Result<ChatAnswer, LLMFailure>>]>([:])
     private let jitter = Mutex(SplitMix64(seed: 0x5EED_A60A))
+    private let breaker: Mutex<CircuitBreaker>
+    /// Told when requests are paused (the endpoint kept failing) and resumed: for a log line.
+    private let onPause: (@Sendable (_ paused: Bool, _ why: String) -> Void)?
 
     /// - Parameters:
     ///   - environment: where the API key is looked up (the process environment by default).
     ///   - transport: the HTTP layer (URLSession by default).
     /// - Throws: ``LLMConfigError`` for unusable settings, ``InputError`` for a bad cache file.
-    public init(config: LLMConfig, environment: [String: String] = ProcessInfo.processInfo.environment, transport: (any HTTPTransport)? = nil) throws {
+    ///   - onPause: called when requests are paused after `pauseAfterFailures` failures in a
+    ///     row (`true`, with the last failure) and when they resume (`false`).
+    public init(config: LLMConfig, environment: [String: String] = ProcessInfo.processInfo.environment, transport: (any HTTPTransport)? = nil,
+                onPause: (@Sendable (_ paused: Bool, _ why: String) -> Void)? = nil) throws {
         let problems = config.problems()
         if !problems.isEmpty { throw LLMConfigError(problems: problems) }
         self.config = config
@@ -97,6 +103,8 @@ public final class ChatCompletionsClient: Sendable {
         }
         self.transport = transport ?? URLSessionTransport()
         limiter = AsyncSemaphore(limit: config.maxConcurrent)
+        breaker = Mutex(CircuitBreaker(threshold: config.pauseAfterFailures, pauseSeconds: config.pauseSeconds))
+        self.onPause = onPause
         cache = try ResponseCache(capacity: config.cacheCapacity, file: config.cacheFile)
     }
 
@@ -154,7 +162,24 @@ public final class ChatCompletionsClient: Sendable {
                 return fail(f)
             }
         }
-        let result = await ask(request, key: key)
+        let result: Result<ChatAnswer, LLMFailure>
+        if breaker.withLock({ $0.allows(at: Self.now()) }) {
+            result = await ask(request, key: key)
+            // A cancellation is the caller's doing, not the endpoint's.
+            var failure: LLMFailure?
+            if case .failure(let f) = result, f.kind != .cancelled { failure = f }
+            let change = breaker.withLock { $0.record(success: failure == nil, at: Self.now()) }
+            switch change {
+            case .opened?:
+                onPause?(true, "\(config.pauseAfterFailures) requests in a row failed (last: \(failure?.description ?? "?")); none sent for \(Self.seconds(config.pauseSeconds)) s")
+            case .closed?:
+                onPause?(false, "the endpoint answers again")
+            case nil:
+                break
+            }
+        } else {
+            result = fail(LLMFailure(.unavailable, "requests paused: the endpoint failed \(config.pauseAfterFailures) in a row"))
+        }
         inFlight.withLock { _ = $0.removeValue(forKey: key) }
         promise.fulfill(result)
         return result
@@ -207,6 +232,10 @@ public final class ChatCompletionsClient: Sendable {
         stats.withLock { $0.failures[f.kind, default: 0] += 1 }
         return .failure(f)
     }
+
+    static func now() -> Double { Double(Monotonic.nanoseconds()) / 1e9 }
+
+    static func seconds(_ s: Double) -> String { s == s.rounded() && s < 1e15 ? String(Int64(s)) : String(s) }
 
     /// Seconds to wait before attempt `attempt + 1`.
     func backoff(attempt: Int, retryAfter: Double?) -> Double {

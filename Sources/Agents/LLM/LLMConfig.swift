@@ -38,12 +38,18 @@ public struct LLMConfig: Codable, Sendable, Equatable {
     public var maxTokens: Int
     /// Sent as `seed` to servers that support reproducible sampling; nil sends none. Default 0.
     public var seed: Int?
+    /// Requests failed in a row (retries included) after which none is sent for
+    /// `pauseSeconds`: they fail at once as `unavailable`, and the rule-based result stands.
+    /// 0 never pauses. Default 3.
+    public var pauseAfterFailures: Int
+    /// Default 30.
+    public var pauseSeconds: Double
 
     public init(
         baseURL: String, model: String, apiKeyEnv: String? = nil, timeoutSeconds: Double = 10,
         maxRetries: Int = 2, backoffSeconds: Double = 0.25, maxBackoffSeconds: Double = 4,
         maxConcurrent: Int = 4, cacheCapacity: Int = 10_000, cacheFile: String? = nil,
-        temperature: Double = 0, maxTokens: Int = 200, seed: Int? = 0
+        temperature: Double = 0, maxTokens: Int = 200, seed: Int? = 0, pauseAfterFailures: Int = 3, pauseSeconds: Double = 30
     ) {
         self.baseURL = baseURL
         self.model = model
@@ -58,17 +64,20 @@ public struct LLMConfig: Codable, Sendable, Equatable {
         self.temperature = temperature
         self.maxTokens = maxTokens
         self.seed = seed
+        self.pauseAfterFailures = pauseAfterFailures
+        self.pauseSeconds = pauseSeconds
     }
 
     private enum Keys: String, CodingKey {
         case baseURL, model, apiKeyEnv, timeoutSeconds, maxRetries, backoffSeconds, maxBackoffSeconds
-        case maxConcurrent, cacheCapacity, cacheFile, temperature, maxTokens, seed
+        case maxConcurrent, cacheCapacity, cacheFile, temperature, maxTokens, seed, pauseAfterFailures, pauseSeconds
     }
 
     /// Decodes with the defaults for absent keys; `baseURL` and `model` are required.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(["baseURL", "model", "apiKeyEnv", "timeoutSeconds", "maxRetries", "backoffSeconds", "maxBackoffSeconds",
-                                       "maxConcurrent", "cacheCapacity", "cacheFile", "temperature", "maxTokens", "seed"], in: "llm")
+                                       "maxConcurrent", "cacheCapacity", "cacheFile", "temperature", "maxTokens", "seed",
+                                       "pauseAfterFailures", "pauseSeconds"], in: "llm")
         let c = try decoder.container(keyedBy: Keys.self)
         let d = LLMConfig(baseURL: "", model: "")
         baseURL = try c.decode(String.self, forKey: .baseURL)
@@ -84,6 +93,8 @@ public struct LLMConfig: Codable, Sendable, Equatable {
         temperature = try c.decodeIfPresent(Double.self, forKey: .temperature) ?? d.temperature
         maxTokens = try c.decodeIfPresent(Int.self, forKey: .maxTokens) ?? d.maxTokens
         seed = c.contains(.seed) ? try c.decodeIfPresent(Int.self, forKey: .seed) : d.seed
+        pauseAfterFailures = try c.decodeIfPresent(Int.self, forKey: .pauseAfterFailures) ?? d.pauseAfterFailures
+        pauseSeconds = try c.decodeIfPresent(Double.self, forKey: .pauseSeconds) ?? d.pauseSeconds
     }
 
     /// Every problem with the settings, each naming its field; empty when they are usable.
@@ -104,6 +115,8 @@ public struct LLMConfig: Codable, Sendable, Equatable {
         if cacheCapacity < 1 { out.append("cacheCapacity: expected ≥ 1, got \(cacheCapacity)") }
         if !(temperature >= 0 && temperature <= 2) { out.append("temperature: expected 0…2, got \(temperature)") }
         if !(1...100_000).contains(maxTokens) { out.append("maxTokens: expected 1…100000, got \(maxTokens)") }
+        if !(0...1000).contains(pauseAfterFailures) { out.append("pauseAfterFailures: expected 0…1000, got \(pauseAfterFailures)") }
+        if !(pauseSeconds > 0 && pauseSeconds <= 86_400) { out.append("pauseSeconds: expected 0 < s ≤ 86400, got \(pauseSeconds)") }
         return out
     }
 
@@ -153,12 +166,15 @@ public enum LLMFailureKind: String, Sendable, CaseIterable, Codable {
     case refused
     /// The request was cancelled by its caller.
     case cancelled
+    /// Not sent: the endpoint failed `pauseAfterFailures` requests in a row, and requests
+    /// are paused for `pauseSeconds`.
+    case unavailable
 
     /// Whether another attempt may succeed.
     var retryable: Bool {
         switch self {
         case .timeout, .transport, .rateLimited, .httpServer, .invalidResponse, .schemaViolation: true
-        case .missingAPIKey, .httpClient, .refused, .cancelled: false
+        case .missingAPIKey, .httpClient, .refused, .cancelled, .unavailable: false
         }
     }
 }

@@ -77,6 +77,9 @@ public actor SentimentAgent {
     }
     private var awaiting: [String: [Awaiting]] = [:]
     private var pending: [String: (promise: Promise<Result<LLMHeadlineScore, LLMFailure>>, waiters: Int)] = [:]
+    private let log: Logger
+    /// Kinds of language-model failure already logged (once each: they are counted).
+    private var reportedFailures: Set<LLMFailureKind> = []
     private var stats = SentimentAgentStatistics()
 
     /// Subscribes at once, so nothing published after this returns is missed.
@@ -93,7 +96,15 @@ public actor SentimentAgent {
         self.context = context
         self.config = config
         self.scorer = try scorer ?? config.makeScorer()
-        self.llm = try llm ?? config.makeLLM()
+        let log = context.logger.labeled("\(context.node)/\(Self.name)")
+        self.log = log
+        self.llm = try llm ?? config.makeLLM(onPause: { paused, why in
+            if paused {
+                log.warning("language model paused: \(why); headlines are scored by the lexicon alone meanwhile")
+            } else {
+                log.info("language model resumed: \(why)")
+            }
+        })
         decay = config.decay
         voter = config.voter
         publisher = context.publisher(for: Self.name)
@@ -216,6 +227,9 @@ public actor SentimentAgent {
                 release(w.headline)
             case .failure(let f)?:
                 if !w.voted { stats.llmFallbacks[f.kind.rawValue, default: 0] += 1 }
+                if f.kind != .unavailable, reportedFailures.insert(f.kind).inserted {
+                    log.warning("language model: \(f); the lexicon score stands (each failure is counted as a fallback; this kind is logged once)")
+                }
                 release(w.headline)
             case nil:
                 if !w.voted { stats.llmFallbacks["deadline", default: 0] += 1 }

@@ -133,8 +133,9 @@ public struct SentimentAgentConfig: Codable, Sendable, Equatable {
     }
 
     /// The language-model scorer, when `llm` is set.
-    public func makeLLM(environment: [String: String] = ProcessInfo.processInfo.environment, transport: (any HTTPTransport)? = nil) throws -> LLMHeadlineScorer? {
+    public func makeLLM(environment: [String: String] = ProcessInfo.processInfo.environment, transport: (any HTTPTransport)? = nil,
+                        onPause: (@Sendable (_ paused: Bool, _ why: String) -> Void)? = nil) throws -> LLMHeadlineScorer? {
         guard let llm else { return nil }
-        return LLMHeadlineScorer(client: try ChatCompletionsClient(config: llm, environment: environment, transport: transport))
+        return LLMHeadlineScorer(client: try ChatCompletionsClient(config: llm, environment: environment, transport: transport, onPause: onPause))
     }
 }

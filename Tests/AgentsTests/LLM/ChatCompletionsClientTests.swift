@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Agents
 import Bus
@@ -342,5 +343,62 @@ import Bus
         }
         #expect(client.backoff(attempt: 1, retryAfter: 2) == 2)
         #expect(client.backoff(attempt: 1, retryAfter: 30) == 3)
+    }
+}
+
+/// The pause after failures in a row: the rule that keeps a dead endpoint from costing a
+/// run every request's timeouts and retries.
+@Suite struct CircuitBreakerTests {
+    @Test func opensAfterTheThresholdProbesOnceAfterThePauseAndCloses() {
+        var b = CircuitBreaker(threshold: 3, pauseSeconds: 30)
+        var allowed: [Bool] = [], changes: [CircuitBreaker.Change?] = []
+        for t in 0..<3 {
+            allowed.append(b.allows(at: Double(t)))
+            changes.append(b.record(success: false, at: Double(t)))
+        }
+        #expect(allowed == [true, true, true] && changes == [nil, nil, .opened])
+        let during = [b.allows(at: 3), b.allows(at: 31.9)]
+        #expect(during == [false, false])
+        let probe = b.allows(at: 32), second = b.allows(at: 32.5)
+        #expect(probe && !second, "one probe after the pause, only one")
+        let failedProbe = b.record(success: false, at: 33)
+        #expect(failedProbe == nil, "a failed probe opens it again, silently")
+        let stillClosed = b.allows(at: 62.9), nextProbe = b.allows(at: 63.1)
+        #expect(!stillClosed && nextProbe)
+        let closed = b.record(success: true, at: 64)
+        #expect(closed == .closed)
+        let after = [b.allows(at: 64), b.allows(at: 64)]
+        #expect(after == [true, true])
+    }
+
+    @Test func aSuccessResetsTheCountAndZeroNeverOpens() {
+        var b = CircuitBreaker(threshold: 2, pauseSeconds: 5)
+        _ = b.record(success: false, at: 0)
+        _ = b.record(success: true, at: 1)
+        let change = b.record(success: false, at: 2)
+        #expect(change == nil, "not two in a row")
+        var never = CircuitBreaker(threshold: 0, pauseSeconds: 5)
+        for t in 0..<50 { _ = never.record(success: false, at: Double(t)) }
+        let allowed = never.allows(at: 51)
+        #expect(!never.isOpen && allowed)
+    }
+
+    /// Against a server that always fails: after `pauseAfterFailures` requests nothing more
+    /// is sent (the rest fail at once as `unavailable`), and the pause is announced once.
+    @Test func aFailingEndpointIsPausedAndSaidOnce() async throws {
+        let server = try LoopbackHTTPServer { _, _ in .http(status: 500, body: #"{"error":{"message":"boom"}}"#) }
+        var config = ChatCompletionsClientTests.config(server, retries: 0)
+        config.pauseAfterFailures = 2
+        let said = Mutex<[String]>([])
+        let client = try ChatCompletionsClient(config: config, onPause: { paused, why in said.withLock { $0.append("\(paused) \(why)") } })
+        var kinds: [LLMFailureKind] = []
+        for i in 0..<6 {
+            let r = ChatRequest(messages: [.user("headline \(i)")], schema: ChatCompletionsClientTests.schema)
+            if case .failure(let f) = await client.complete(r) { kinds.append(f.kind) }
+        }
+        #expect(kinds == [.httpServer, .httpServer, .unavailable, .unavailable, .unavailable, .unavailable])
+        #expect(server.requests.count == 2)
+        #expect(said.withLock { $0 } == [#"true 2 requests in a row failed (last: http_5xx: HTTP 500: {"error":{"message":"boom"}}); none sent for 30 s"#])
+        #expect(client.statistics.failures[.unavailable] == 4)
     }
 }

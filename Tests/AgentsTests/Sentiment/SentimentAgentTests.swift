@@ -15,8 +15,8 @@ final class SentimentHarness: Sendable {
     let votes: Subscription
     let runner: Task<Void, Never>
 
-    init(config: SentimentAgentConfig = .init(), llm: LLMHeadlineScorer? = nil) async throws {
-        let context = AgentContext(bus: bus, executor: executor, clock: ManualClock(Timestamp(seconds: 1_800_000_000)))
+    init(config: SentimentAgentConfig = .init(), llm: LLMHeadlineScorer? = nil, logger: Logger = Logger(label: "agora")) async throws {
+        let context = AgentContext(bus: bus, executor: executor, clock: ManualClock(Timestamp(seconds: 1_800_000_000)), logger: logger)
         votes = try await bus.subscribe(["signal.sentiment.*"], options: SubscriptionOptions(name: "votes"))
         agent = try await SentimentAgent(context: context, config: config, llm: llm)
         market = context.publisher(for: "market-data")
@@ -216,6 +216,25 @@ final class SentimentHarness: Sendable {
         let s = await h.agent.statistics
         try await h.finish()
         return (v, s)
+    }
+
+    /// A failing model is said, once per kind of failure (every failure is counted).
+    @Test func failuresAreLoggedOncePerKind() async throws {
+        let server = try LoopbackHTTPServer { _, _ in .http(status: 500, body: "internal error") }
+        let sink = LogSink(fd: -1, format: .logfmt, level: .debug, capture: true)
+        let h = try await SentimentHarness(config: SentimentAgentConfig(llmVoteDeadlineSeconds: patience), llm: try Self.scorer(server),
+                                           logger: Logger(label: "t", sink: sink))
+        for (i, headline) in ["Apple beats estimates", "Apple misses estimates", "Apple holds steady"].enumerated() {
+            try await h.news(NewsItem(id: "n\(i)", time: Self.monday, symbols: ["AAPL"], headline: headline, source: "wire"))
+        }
+        try await h.bar("AAPL", Self.monday)
+        _ = try await h.takeVotes(1)
+        let s = await h.agent.statistics
+        try await h.finish()
+        #expect(s.llmFallbacks == ["http_5xx": 3])
+        let lines = (sink.lines ?? []).filter { $0.contains("language model: http_5xx") }
+        #expect(lines.count == 1, "\(sink.lines ?? [])")
+        server.stop()
     }
 
     @Test func theModelsScoreIsUsedWhenItComesInTime() async throws {
