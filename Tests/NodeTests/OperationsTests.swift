@@ -191,8 +191,32 @@ import Glibc
         #expect(body.contains("agora_handler_seconds_count{agent=\"risk\"} 1"))
         #expect(try Self.get(port: server.port, path: "/healthz").0 == "HTTP/1.1 200 OK")
         #expect(try Self.get(port: server.port, path: "/nope").0 == "HTTP/1.1 404 Not Found")
+        // Counts are counters, with help, including those copied from the bus at scrape time.
+        #expect(body.contains("# HELP agora_delivered_total Events delivered to a subscription's consumer.\n# TYPE agora_delivered_total counter"))
+        #expect(body.contains("# TYPE agora_events_published_total counter"))
+        #expect(!body.contains("_total gauge"))
+        // HEAD: the headers of GET, no body; another method: 405 with Allow.
+        let head = try Self.get(port: server.port, path: "/metrics", method: "HEAD")
+        #expect(head.0 == "HTTP/1.1 200 OK" && head.1.isEmpty && head.2.contains("Content-Length: \(body.utf8.count)"))
+        let post = try Self.get(port: server.port, path: "/metrics", method: "POST")
+        #expect(post.0 == "HTTP/1.1 405 Method Not Allowed" && post.2.contains("Allow: GET, HEAD"))
+        // Idle connections do not hold up a scrape (each held the only thread for 2 s).
+        var idle: [Int32] = []
+        for _ in 0..<5 { idle.append(try Self.connect(port: server.port)) }
+        defer { for fd in idle { close(fd) } }
+        let t0 = Monotonic.nanoseconds()
+        #expect(try Self.get(port: server.port, path: "/healthz").0 == "HTTP/1.1 200 OK")
+        #expect(Double(Monotonic.nanoseconds() - t0) / 1e9 < MetricsServer.requestDeadline * 0.9, "answered before one idle connection's deadline")
         await observer.stop()
         try await withTimeout { await running.value }
+    }
+
+    @Test func undescribedTotalsAreCounters() {
+        let m = Metrics()
+        m.increment("agora_x_total")
+        m.set("agora_y", [:], 1)
+        let text = m.render()
+        #expect(text.contains("# TYPE agora_x_total counter") && text.contains("# TYPE agora_y gauge"))
     }
 
     @Test func thePrometheusCheckerFindsMistakes() {
@@ -203,17 +227,31 @@ import Glibc
         #expect(PrometheusText.problems("# TYPE a countr").count == 1)
     }
 
-    /// A blocking HTTP GET over a raw socket (the test's own client).
-    static func get(port: UInt16, path: String) throws -> (String, String) {
+    static func connect(port: UInt16) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = port.bigEndian
         inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
-        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard ok == 0 else { throw ProcessTestSetupError(description: "connect: \(errno)") }
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard ok == 0 else {
+            close(fd)
+            throw ProcessTestSetupError(description: "connect: \(errno)")
+        }
+        return fd
+    }
+
+    /// A blocking HTTP GET over a raw socket (the test's own client): status line and body.
+    static func get(port: UInt16, path: String) throws -> (String, String) {
+        let (status, body, _) = try get(port: port, path: path, method: "GET")
+        return (status, body)
+    }
+
+    /// Any method: status line, body and the header block.
+    static func get(port: UInt16, path: String, method: String) throws -> (String, String, String) {
+        let fd = try connect(port: port)
+        defer { close(fd) }
+        let request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
         var data: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65_536)
@@ -224,7 +262,7 @@ import Glibc
         }
         let text = String(decoding: data, as: UTF8.self)
         let parts = text.components(separatedBy: "\r\n\r\n")
-        return (parts[0].components(separatedBy: "\r\n")[0], parts.dropFirst().joined(separator: "\r\n\r\n"))
+        return (parts[0].components(separatedBy: "\r\n")[0], parts.dropFirst().joined(separator: "\r\n\r\n"), parts[0])
     }
 }
 

@@ -72,7 +72,9 @@ public final class Metrics: Sendable {
         names.formUnion(s.histograms.keys.map(\.name))
         var out = ""
         for name in names.sorted() {
-            let kind = s.kinds[name] ?? (s.histograms.keys.contains { $0.name == name } ? .histogram : .gauge)
+            // Undescribed: a histogram if observed, a counter if named `…_total` (the
+            // Prometheus convention, also for counts copied from elsewhere), else a gauge.
+            let kind = s.kinds[name] ?? (s.histograms.keys.contains { $0.name == name } ? .histogram : name.hasSuffix("_total") ? .counter : .gauge)
             if let help = s.help[name] { out += "# HELP \(name) \(help.replacingOccurrences(of: "\n", with: " "))\n" }
             out += "# TYPE \(name) \(kind.rawValue)\n"
             if kind == .histogram {

@@ -277,7 +277,18 @@ enum NodeCommand: AgoraCommand {
 
 /// The node's metrics, with the bus counters read at scrape time.
 enum NodeMetrics {
+    static let families: [(String, Metrics.Kind, String)] = [
+        ("agora_events_published_total", .counter, "Events this process published on the bus."),
+        ("agora_reconnects_total", .counter, "Reconnections of this process's bus connections."),
+        ("agora_queue_depth", .gauge, "Events waiting in a subscription's queue."),
+        ("agora_dropped_total", .counter, "Events a subscription dropped (drop-oldest/newest policies)."),
+        ("agora_gaps_total", .counter, "Events a subscription missed, from per-publisher sequence gaps."),
+        ("agora_malformed_total", .counter, "Messages a subscription refused as malformed."),
+        ("agora_delivered_total", .counter, "Events delivered to a subscription's consumer."),
+    ]
+
     static func render(_ m: Metrics, bus: any EventBus, node: String) -> String {
+        for (name, kind, help) in families { m.describe(name, kind, help) }
         let s = bus.statistics()
         m.set("agora_events_published_total", ["node": node], Double(s.published))
         m.set("agora_reconnects_total", ["node": node], Double(s.reconnects))

@@ -1,13 +1,19 @@
 import Bus
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A small HTTP/1.1 responder of our own for `GET /metrics` (Prometheus text format) and
-/// `GET /healthz`. It runs on a dedicated thread (blocking accept/read never touch the
-/// cooperative pool) and answers one request per connection.
+/// `GET /healthz`. It accepts on a dedicated thread and serves each connection on a thread
+/// of its own (blocking reads never touch the cooperative pool, and a slow or idle client
+/// never delays another's scrape); one request per connection, read within
+/// `requestDeadline` seconds in all, at most `maxConnections` at once.
 final class MetricsServer: @unchecked Sendable {
+    static let requestDeadline = 2.0
+    static let maxConnections = 16
+    private let active = Mutex(0)
     let host: String
     private(set) var port: UInt16
     private let listener: Int32
@@ -21,7 +27,8 @@ final class MetricsServer: @unchecked Sendable {
         guard let colon = address.lastIndex(of: ":"), let p = UInt16(address[address.index(after: colon)...]) else {
             throw CommandError("--metrics: expected HOST:PORT, got '\(address)'", exitCode: 64)
         }
-        host = String(address[..<colon])
+        let given = String(address[..<colon])
+        host = given == "localhost" ? "127.0.0.1" : given
         self.render = render
         self.health = health
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -33,7 +40,7 @@ final class MetricsServer: @unchecked Sendable {
         addr.sin_port = p.bigEndian
         guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else {
             close(fd)
-            throw CommandError("--metrics: '\(host)' is not an IPv4 address", exitCode: 64)
+            throw CommandError("--metrics: '\(host)' is not an IPv4 address (or localhost)", exitCode: 64)
         }
         let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         guard bound == 0, listen(fd, 16) == 0 else {
@@ -77,25 +84,53 @@ final class MetricsServer: @unchecked Sendable {
             guard fds[0].revents & Int16(POLLIN) != 0 else { continue }
             let client = accept(listener, nil, nil)
             if client < 0 { continue }
-            serve(client)
-            close(client)
+            let admitted = active.withLock { n -> Bool in
+                if n >= MetricsServer.maxConnections { return false }
+                n += 1
+                return true
+            }
+            guard admitted else {
+                FDWriter.writeAll(fd: client, MetricsServer.head(status: "503 Service Unavailable", type: "text/plain", length: 5) + "busy\n")
+                close(client)
+                continue
+            }
+            let t = Thread { [self] in
+                serve(client)
+                close(client)
+                active.withLock { $0 -= 1 }
+            }
+            t.name = "agora-metrics-conn"
+            t.start()
         }
     }
 
+    static func head(status: String, type: String, length: Int, allow: Bool = false) -> String {
+        "HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(length)\r\n" + (allow ? "Allow: GET, HEAD\r\n" : "") + "Connection: close\r\n\r\n"
+    }
+
     private func serve(_ fd: Int32) {
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // One deadline for the whole request: a client sending a byte now and then cannot
+        // hold the connection longer.
+        let deadline = Monotonic.nanoseconds() + UInt64(MetricsServer.requestDeadline * 1e9)
         var request: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 4096)
         while request.count < 16_384 {
+            let now = Monotonic.nanoseconds()
+            guard now < deadline else { break }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&pfd, 1, Int32((deadline - now) / 1_000_000) + 1)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else { break }
             let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n <= 0 { break }
             request.append(contentsOf: buf[0..<n])
             if request.count >= 4, request.suffix(from: max(0, request.count - n - 3)).windows4ContainsCRLFCRLF { break }
         }
-        let (status, type, body) = MetricsServer.respond(to: String(decoding: request, as: UTF8.self), render: render, health: health)
-        let head = "HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
-        FDWriter.writeAll(fd: fd, head + body)
+        let text = String(decoding: request, as: UTF8.self)
+        let (status, type, body) = MetricsServer.respond(to: text, render: render, health: health)
+        // HEAD: the headers GET would send, without the body.
+        let head = MetricsServer.head(status: status, type: type, length: body.utf8.count, allow: status.hasPrefix("405"))
+        FDWriter.writeAll(fd: fd, text.hasPrefix("HEAD ") ? head : head + body)
     }
 
     /// The response to a raw request (pure, for tests).
