@@ -20,6 +20,19 @@ import Bus
         NewsItem(id: id, time: K.day(iso), symbols: symbols, headline: id, source: "test")
     }
 
+    /// News naming a symbol no bar has reaches no cycle: said (with the traded symbol it
+    /// probably meant), not silently dropped.
+    @Test func newsForUntradedSymbolsIsFound() throws {
+        let goog = try K.file("GOOG.csv", "time,open,high,low,close,volume\n2024-01-02,1,1,1,1,1\n2024-01-03,1,1,1,1,1\n")
+        let items = [news("a", "2024-01-02", ["goog"]), news("b", "2024-01-02", ["GOOG", "MSFT"]), news("c", "2024-01-03", ["goog"])]
+        let (census, _) = try MarketInputs(bars: [.csv(path: goog, symbol: nil)], news: [.items(items, name: "wire.jsonl")]).check()
+        #expect(census.bars == 2 && census.news == 3 && census.traded == ["GOOG"])
+        #expect(census.untradedNews.map(\.symbol) == ["MSFT", "goog"] && census.untradedNews.map(\.items) == [1, 2])
+        #expect(MarketInputs.untradedNewsWarning(census) == "news for symbols with no bars, which no cycle will read: MSFT (1 item), goog (2 items, did you mean GOOG?)")
+        let (clean, _) = try MarketInputs(bars: [.csv(path: goog, symbol: nil)], news: [.items([items[1]].map { var n = $0; n.symbols = ["GOOG"]; return n }, name: "w")]).check()
+        #expect(MarketInputs.untradedNewsWarning(clean) == nil)
+    }
+
     @Test func filesAreMergedByTimeThenSymbol() throws {
         // Given in the order MSFT, AAPL: ties still come out AAPL first.
         let msft = try K.file("MSFT.csv", "time,open,high,low,close,volume\n2024-01-02,1,1,1,1,1\n2024-01-04,1,1,1,1,1\n2024-01-05,1,1,1,1,1\n")

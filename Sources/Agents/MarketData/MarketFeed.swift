@@ -143,11 +143,43 @@ public final class MarketFeed {
     /// Returns the number of bars and news items.
     @discardableResult
     public func drain() throws(InputError) -> (bars: Int, news: Int) {
-        var b = 0, n = 0
-        while let item = try next() {
-            if case .bar = item { b += 1 } else { n += 1 }
+        let c = try census()
+        return (c.bars, c.news)
+    }
+
+    /// What the inputs hold, read through once: counts, and the news items naming symbols
+    /// that no bar has (they reach no trading cycle: a `goog` for `GOOG`, say).
+    public struct Census: Sendable, Equatable {
+        public var bars = 0
+        public var news = 0
+        /// Items by symbol, for symbols named by news but never by a bar, in symbol order.
+        public var untradedNews: [(symbol: String, items: Int)] = []
+        /// The traded symbols (those with bars), sorted.
+        public var traded: [String] = []
+
+        public static func == (a: Census, b: Census) -> Bool {
+            a.bars == b.bars && a.news == b.news && a.traded == b.traded
+                && a.untradedNews.map(\.symbol) == b.untradedNews.map(\.symbol) && a.untradedNews.map(\.items) == b.untradedNews.map(\.items)
         }
-        return (b, n)
+    }
+
+    public func census() throws(InputError) -> Census {
+        var c = Census()
+        var traded = Set<String>()
+        var named: [String: Int] = [:]
+        while let item = try next() {
+            switch item {
+            case .bar(let b):
+                c.bars += 1
+                traded.insert(b.symbol)
+            case .news(let n):
+                c.news += 1
+                for s in n.symbols { named[s, default: 0] += 1 }
+            }
+        }
+        c.traded = traded.sorted()
+        c.untradedNews = named.filter { !traded.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        return c
     }
 }
 
@@ -205,8 +237,23 @@ public struct MarketInputs: Sendable, Equatable {
     /// Reads every input once, in constant memory, so a bad file is refused before trading
     /// starts. Returns the counts the replay will publish and, in skip mode, what it skipped.
     public func validate() throws(InputError) -> (bars: Int, news: Int, skipped: [SkipReport]) {
+        let (c, skipped) = try check()
+        return (c.bars, c.news, skipped)
+    }
+
+    /// `validate`, with the whole census.
+    public func check() throws(InputError) -> (census: MarketFeed.Census, skipped: [SkipReport]) {
         let feed = try open()
-        let (b, n) = try feed.drain()
-        return (b, n, feed.skipped)
+        return (try feed.census(), feed.skipped)
+    }
+
+    /// A warning for news that names symbols no bar has, or nil.
+    public static func untradedNewsWarning(_ c: MarketFeed.Census) -> String? {
+        guard !c.untradedNews.isEmpty else { return nil }
+        let list = c.untradedNews.prefix(5).map { u -> String in
+            let hint = c.traded.first { $0.lowercased() == u.symbol.lowercased() }.map { ", did you mean \($0)?" } ?? ""
+            return "\(u.symbol) (\(u.items) item\(u.items == 1 ? "" : "s")\(hint))"
+        }.joined(separator: ", ") + (c.untradedNews.count > 5 ? " and \(c.untradedNews.count - 5) more" : "")
+        return "news for symbols with no bars, which no cycle will read: \(list)"
     }
 }

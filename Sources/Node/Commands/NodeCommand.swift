@@ -65,7 +65,9 @@ enum NodeCommand: AgoraCommand {
         if node.agents.contains(.marketData) {
             let inputs = try replayed ?? LocalRun.inputs(topology)
             if replayed == nil {
-                do { _ = try inputs.validate() } catch { throw CommandError(error.description) }
+                do {
+                    if let w = MarketInputs.untradedNewsWarning(try inputs.check().census) { logger.warning(w) }
+                } catch { throw CommandError(error.description) }
             }
             do { feed = try inputs.open() } catch { throw CommandError(error.description) }
         }

@@ -20,13 +20,15 @@ enum CheckCommand: AgoraCommand {
         guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(path): no such file (usage: agora check [FILE])") }
         let t = try RunFlags.loadTopology(path)
         let inputs = try LocalRun.inputs(t)
-        let summary: (bars: Int, news: Int, skipped: [SkipReport])
-        do { summary = try inputs.validate() } catch { throw CommandError("\(error)") }
+        let checked: (census: MarketFeed.Census, skipped: [SkipReport])
+        do { checked = try inputs.check() } catch { throw CommandError("\(error)") }
+        let summary = (bars: checked.census.bars, news: checked.census.news, skipped: checked.skipped)
         var out = "ok: \(path)\n"
         out += "  bus     \(t.bus.kind.rawValue)" + (t.bus.url.map { " \($0)" } ?? "") + (t.bus.prefix.isEmpty ? "" : " prefix \"\(t.bus.prefix)\"") + "\n"
         out += "  market  \(t.market.mode.rawValue), \(summary.bars) bars, \(summary.news) news items of \(t.market.data.map(\.file).joined(separator: ", "))" + (t.market.news.map { ", news \($0)" } ?? "") + "\n"
         for n in t.nodes { out += "  node    \(n.name): \(n.agents.map(\.rawValue).joined(separator: ", "))\n" }
         for s in summary.skipped where s.count > 0 { out += "  skipped \(s)\n" }
+        if let w = MarketInputs.untradedNewsWarning(checked.census) { out += "  warning \(w)\n" }
         Console.out(out)
         return 0
     }

@@ -143,8 +143,9 @@ enum LocalRun {
         let inputs = try given ?? inputs(t)
         // A bad file is refused before trading starts (unless bad rows are skipped).
         if given == nil {
-            let checked: (bars: Int, news: Int, skipped: [SkipReport])
-            do { checked = try inputs.validate() } catch { throw CommandError(error.description) }
+            let checked: MarketFeed.Census
+            do { checked = try inputs.check().census } catch { throw CommandError(error.description) }
+            if let w = MarketInputs.untradedNewsWarning(checked) { o.logger.warning(w) }
             if checked.bars == 0 && t.placed.contains(.marketData) {
                 throw CommandError("\(t.market.data.map(\.file).joined(separator: ", ")): no bars to trade (only a header, or every row skipped)")
             }
