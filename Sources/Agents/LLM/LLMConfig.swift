@@ -124,6 +124,8 @@ public struct LLMConfig: Codable, Sendable, Equatable {
     public var endpoint: String {
         var b = baseURL
         while b.hasSuffix("/") { b.removeLast() }
+        // The scheme in lower case: `HTTP://` passes the check, and URLSession refuses it.
+        if let colon = b.firstIndex(of: ":") { b = b[..<colon].lowercased() + b[colon...] }
         return b + "/chat/completions"
     }
 

@@ -59,7 +59,8 @@ public enum NewsFile {
             case let other?: throw fail(field, "expected a string, found \(other.kindName)")
             }
         }
-        guard let headline = try string("headline", required: true), !headline.trimmingASCIIWhitespace().isEmpty else {
+        // Blank in any script: a headline of no-break or ideographic spaces says nothing either.
+        guard let headline = try string("headline", required: true), headline.contains(where: { !$0.isWhitespace }) else {
             throw fail("headline", "empty")
         }
         let time: Timestamp

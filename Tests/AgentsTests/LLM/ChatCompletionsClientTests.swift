@@ -325,6 +325,9 @@ import Bus
         c = LLMConfig(baseURL: "https://api.openai.com/v1/", model: "gpt-4o-mini")
         #expect(c.problems().isEmpty)
         #expect(c.endpoint == "https://api.openai.com/v1/chat/completions")
+        // The scheme in any case passes the check; the endpoint has it in lower case.
+        c = LLMConfig(baseURL: "HTTP://127.0.0.1:8080/V1", model: "m")
+        #expect(c.problems().isEmpty && c.endpoint == "http://127.0.0.1:8080/V1/chat/completions")
     }
 
     @Test func configDecodesWithDefaults() throws {

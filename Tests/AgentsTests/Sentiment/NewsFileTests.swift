@@ -63,5 +63,8 @@ import Bus
         }
         let path2 = dir.file("news2.jsonl", good + "\n" + #"{"id":"z","time":"2024-01-02","symbols":["A"]}"# + "\n")
         #expect(throws: InputError(file: path2, line: 2, field: "headline", "missing")) { try NewsFile.read(path: path2) }
+        // Blank in another script is blank too.
+        let path3 = dir.file("news3.jsonl", #"{"id":"z","time":"2024-01-02","symbols":["A"],"headline":"\u00a0\u3000 "}"# + "\n")
+        #expect(throws: InputError.self) { try NewsFile.read(path: path3) }
     }
 }
