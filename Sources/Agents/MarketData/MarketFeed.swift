@@ -139,46 +139,33 @@ public final class MarketFeed {
         return t
     }
 
-    /// Reads every item to check the inputs before trading starts; throws the first problem.
-    /// Returns the number of bars and news items.
-    @discardableResult
-    public func drain() throws(InputError) -> (bars: Int, news: Int) {
-        let c = try census()
-        return (c.bars, c.news)
-    }
-
     /// What the inputs hold, read through once: counts, and the news items naming symbols
     /// that no bar has (they reach no trading cycle: a `goog` for `GOOG`, say).
     public struct Census: Sendable, Equatable {
         public var bars = 0
         public var news = 0
-        /// Items by symbol, for symbols named by news but never by a bar, in symbol order.
-        public var untradedNews: [(symbol: String, items: Int)] = []
-        /// The traded symbols (those with bars), sorted.
-        public var traded: [String] = []
-
-        public static func == (a: Census, b: Census) -> Bool {
-            a.bars == b.bars && a.news == b.news && a.traded == b.traded
-                && a.untradedNews.map(\.symbol) == b.untradedNews.map(\.symbol) && a.untradedNews.map(\.items) == b.untradedNews.map(\.items)
-        }
+        /// Items by symbol, for symbols named by news but never by a bar.
+        public var untradedNews: [String: Int] = [:]
+        /// The traded symbols (those with bars).
+        public var traded: Set<String> = []
     }
 
+    /// Reads every item, to check the inputs before trading starts (throws the first
+    /// problem), and says what they hold.
     public func census() throws(InputError) -> Census {
         var c = Census()
-        var traded = Set<String>()
         var named: [String: Int] = [:]
         while let item = try next() {
             switch item {
             case .bar(let b):
                 c.bars += 1
-                traded.insert(b.symbol)
+                c.traded.insert(b.symbol)
             case .news(let n):
                 c.news += 1
                 for s in n.symbols { named[s, default: 0] += 1 }
             }
         }
-        c.traded = traded.sorted()
-        c.untradedNews = named.filter { !traded.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        c.untradedNews = named.filter { !c.traded.contains($0.key) }
         return c
     }
 }
@@ -250,9 +237,10 @@ public struct MarketInputs: Sendable, Equatable {
     /// A warning for news that names symbols no bar has, or nil.
     public static func untradedNewsWarning(_ c: MarketFeed.Census) -> String? {
         guard !c.untradedNews.isEmpty else { return nil }
-        let list = c.untradedNews.prefix(5).map { u -> String in
-            let hint = c.traded.first { $0.lowercased() == u.symbol.lowercased() }.map { ", did you mean \($0)?" } ?? ""
-            return "\(u.symbol) (\(u.items) item\(u.items == 1 ? "" : "s")\(hint))"
+        let traded = c.traded.sorted()
+        let list = c.untradedNews.sorted { $0.key < $1.key }.prefix(5).map { symbol, items -> String in
+            let hint = traded.first { $0.lowercased() == symbol.lowercased() }.map { ", did you mean \($0)?" } ?? ""
+            return "\(symbol) (\(items) item\(items == 1 ? "" : "s")\(hint))"
         }.joined(separator: ", ") + (c.untradedNews.count > 5 ? " and \(c.untradedNews.count - 5) more" : "")
         return "news for symbols with no bars, which no cycle will read: \(list)"
     }

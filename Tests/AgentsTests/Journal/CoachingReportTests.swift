@@ -279,22 +279,25 @@ import Bus
         #expect(RephraseCheck.accepts(original: original, rewritten: rewritten) == accepted)
     }
 
-    /// Rewordings a QA pass got past the number check: swapped numbers, a gain turned into a
-    /// loss, another symbol, dropped word facts, numbers in words or other digits, markup.
+    static let factsSentence = "Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday."
+
+    /// Rewordings of `factsSentence` a QA pass got past the number check: swapped numbers, a
+    /// gain turned into a loss, another symbol, dropped word facts, numbers in words or
+    /// other digits, markup. The first is a fair rewording.
     @Test(arguments: [
-        ("Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday.", "On Monday, your AAPL trades netted +2,404.18 over 29 of 300 trades.", true),
-        ("Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday.", "Trades in AAPL netted +2,404.18 over 300 of 29 trades on Monday.", false),
-        ("Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday.", "Trades in AAPL netted a loss of 2,404.18 over 29 of 300 trades on Monday.", false),
-        ("Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday.", "Trades in TSLA netted +2,404.18 over 29 of 300 trades on Monday.", false),
-        ("Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday.", "AAPL +2,404.18 29 300", false),
-        ("Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday.", "Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday, ten thousand times.", false),
-        ("Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday.", "Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday (١٠٠).", false),
-        ("Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday.", "Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday.\n\n# Heading", false),
-        ("Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday.", "Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday <script>x</script>", false),
+        ("On Monday, your AAPL trades netted +2,404.18 over 29 of 300 trades.", true),
+        ("Trades in AAPL netted +2,404.18 over 300 of 29 trades on Monday.", false),
+        ("Trades in AAPL netted a loss of 2,404.18 over 29 of 300 trades on Monday.", false),
+        ("Trades in TSLA netted +2,404.18 over 29 of 300 trades on Monday.", false),
+        ("AAPL +2,404.18 29 300", false),
+        ("Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday, ten thousand times.", false),
+        ("Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday (١٠٠).", false),
+        ("Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday.\n\n# Heading", false),
+        ("Trades in AAPL netted +2,404.18 over 29 of 300 trades on Monday <script>x</script>", false),
     ])
-    func rephraseCheckWithFacts(original: String, rewritten: String, accepted: Bool) {
+    func rephraseCheckWithFacts(rewritten: String, accepted: Bool) {
         let facts = ["AAPL", "+2,404.18", "29", "300", "Monday"]
-        #expect(RephraseCheck.accepts(original: original, rewritten: rewritten, facts: facts) == accepted)
+        #expect(RephraseCheck.accepts(original: Self.factsSentence, rewritten: rewritten, facts: facts) == accepted)
     }
 }
 
