@@ -92,6 +92,13 @@ public enum Fmt {
         return (n < 0 ? "-" : "") + digits + out
     }
 
+    /// The shortest form that reads back to the same value: `185`, `187.2`, `0.125`.
+    public static func plain(_ v: Double) -> String {
+        guard v.isFinite else { return v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf") }
+        if v == v.rounded(), Swift.abs(v) < 1e15 { return String(Int64(v)) }
+        return "\(v)"
+    }
+
     /// A price: two decimals from 1 up, else four significant digits (0.0001234), up to 8
     /// decimals. A sub-cent price is never shown as 0.00.
     public static func price(_ v: Double) -> String { fixed(v, priceDecimals(v)) }

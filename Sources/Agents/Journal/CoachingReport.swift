@@ -345,7 +345,8 @@ public struct CoachingReport: Sendable {
         let cfg = a.config.report
         // Patterns that cost money, then leaks, then patterns whose trades made money this
         // time (still worth a rule, but not ahead of money lost), then strengths.
-        var costly: [(String, String, [ReportFact])] = [], gains: [(String, String, [ReportFact])] = []
+        typealias Item = (title: String, detail: String, facts: [ReportFact])
+        var costly: [Item] = [], gains: [Item] = []
         for f in orderedFindings(a.findings) where f.detected {
             var facts = f.facts
             let (title, detail): (String, String)
@@ -379,7 +380,7 @@ public struct CoachingReport: Sendable {
                 gains.append((title, detail + " These trades made money this time; the rule is there for the times they do not.", facts))
             }
         }
-        var leaks: [(String, String, [ReportFact])] = [], strengths: [(String, String, [ReportFact])] = []
+        var leaks: [Item] = [], strengths: [Item] = []
         for o in opportunities {
             switch o.kind {
             case .leak:

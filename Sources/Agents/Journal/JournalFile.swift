@@ -207,13 +207,13 @@ public enum JournalFile {
         case "id": t.id
         case "symbol": t.symbol
         case "side": t.side.rawValue
-        case "quantity": JournalFormat.plain(t.quantity)
+        case "quantity": Fmt.plain(t.quantity)
         case "entry_time": t.entryTime.iso8601
-        case "entry_price": JournalFormat.plain(t.entryPrice)
+        case "entry_price": Fmt.plain(t.entryPrice)
         case "exit_time": t.exitTime.iso8601
-        case "exit_price": JournalFormat.plain(t.exitPrice)
-        case "fees": JournalFormat.plain(t.fees)
-        case "stop_price": t.stopPrice.map(JournalFormat.plain) ?? ""
+        case "exit_price": Fmt.plain(t.exitPrice)
+        case "fees": Fmt.plain(t.fees)
+        case "stop_price": t.stopPrice.map(Fmt.plain) ?? ""
         case "tags": t.tags.joined(separator: ";")
         case "notes": t.notes
         default: ""
@@ -243,12 +243,12 @@ public enum JournalFile {
             let open = t.side == .long ? "buy" : "sell", close = t.side == .long ? "sell" : "buy"
             if splitEntries && t.quantity >= 2 && t.quantity == t.quantity.rounded() {
                 let first = (t.quantity / 2).rounded(.down)
-                rows.append(Row(time: t.entryTime, order: 3 * k, text: "\(t.entryTime.iso8601),\(t.symbol),\(open),\(JournalFormat.plain(first)),\(JournalFormat.plain(t.entryPrice)),0"))
-                rows.append(Row(time: t.entryTime, order: 3 * k + 1, text: "\(t.entryTime.iso8601),\(t.symbol),\(open),\(JournalFormat.plain(t.quantity - first)),\(JournalFormat.plain(t.entryPrice)),0"))
+                rows.append(Row(time: t.entryTime, order: 3 * k, text: "\(t.entryTime.iso8601),\(t.symbol),\(open),\(Fmt.plain(first)),\(Fmt.plain(t.entryPrice)),0"))
+                rows.append(Row(time: t.entryTime, order: 3 * k + 1, text: "\(t.entryTime.iso8601),\(t.symbol),\(open),\(Fmt.plain(t.quantity - first)),\(Fmt.plain(t.entryPrice)),0"))
             } else {
-                rows.append(Row(time: t.entryTime, order: 3 * k, text: "\(t.entryTime.iso8601),\(t.symbol),\(open),\(JournalFormat.plain(t.quantity)),\(JournalFormat.plain(t.entryPrice)),0"))
+                rows.append(Row(time: t.entryTime, order: 3 * k, text: "\(t.entryTime.iso8601),\(t.symbol),\(open),\(Fmt.plain(t.quantity)),\(Fmt.plain(t.entryPrice)),0"))
             }
-            rows.append(Row(time: t.exitTime, order: 3 * k + 2, text: "\(t.exitTime.iso8601),\(t.symbol),\(close),\(JournalFormat.plain(t.quantity)),\(JournalFormat.plain(t.exitPrice)),\(JournalFormat.plain(t.fees))"))
+            rows.append(Row(time: t.exitTime, order: 3 * k + 2, text: "\(t.exitTime.iso8601),\(t.symbol),\(close),\(Fmt.plain(t.quantity)),\(Fmt.plain(t.exitPrice)),\(Fmt.plain(t.fees))"))
         }
         rows.sort { $0.time != $1.time ? $0.time < $1.time : $0.order < $1.order }
         let out = try JournalFileSink(path: path, mode: "wb")

@@ -2,20 +2,13 @@
 /// Every number a report sentence shows goes through here, so the same fact always
 /// reads the same way (which is what lets a rephrased sentence be checked).
 public enum JournalFormat {
-    /// The shortest form that reads back to the same value: `185`, `187.2`, `0.125`.
-    public static func plain(_ v: Double) -> String {
-        guard v.isFinite else { return v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf") }
-        if v == v.rounded(), Swift.abs(v) < 1e15 { return String(Int64(v)) }
-        return "\(v)"
-    }
-
     /// Fixed decimals, rounded half away from zero: `fixed(2.345, 2)` → `2.35`.
     public static func fixed(_ v: Double, _ decimals: Int, grouped: Bool = false) -> String {
         guard v.isFinite else { return v.isNaN ? "nan" : (v > 0 ? "∞" : "-∞") }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let scaled = (Swift.abs(v) * scale).rounded(.toNearestOrAwayFromZero)
-        guard scaled < 9e18 else { return plain(v) }
+        guard scaled < 9e18 else { return Fmt.plain(v) }
         let units = UInt64(scaled)
         let p = UInt64(scale)
         var whole = String(units / p)

@@ -92,22 +92,22 @@ public struct JournalTrade: Sendable, Hashable {
     public func problem() -> (field: String, message: String)? {
         if id.isEmpty { return ("id", "is empty") }
         if symbol.isEmpty { return ("symbol", "is empty") }
-        if !(quantity > 0) || !quantity.isFinite { return ("quantity", "must be greater than 0, got \(JournalFormat.plain(quantity))") }
-        if !(entryPrice > 0) || !entryPrice.isFinite { return ("entry_price", "must be greater than 0, got \(JournalFormat.plain(entryPrice))") }
-        if !(exitPrice > 0) || !exitPrice.isFinite { return ("exit_price", "must be greater than 0, got \(JournalFormat.plain(exitPrice))") }
+        if !(quantity > 0) || !quantity.isFinite { return ("quantity", "must be greater than 0, got \(Fmt.plain(quantity))") }
+        if !(entryPrice > 0) || !entryPrice.isFinite { return ("entry_price", "must be greater than 0, got \(Fmt.plain(entryPrice))") }
+        if !(exitPrice > 0) || !exitPrice.isFinite { return ("exit_price", "must be greater than 0, got \(Fmt.plain(exitPrice))") }
         if exitTime < entryTime { return ("exit_time", "is before entry_time (\(exitTime.iso8601) < \(entryTime.iso8601))") }
-        if !(fees >= 0) || !fees.isFinite { return ("fees", "must not be negative, got \(JournalFormat.plain(fees))") }
+        if !(fees >= 0) || !fees.isFinite { return ("fees", "must not be negative, got \(Fmt.plain(fees))") }
         // Each number may be finite while the trade's value is not (1e200 shares at 1e200).
         if !(quantity * Swift.max(entryPrice, exitPrice)).isFinite || !pnl.isFinite {
-            return ("quantity", "\(JournalFormat.plain(quantity)) at \(JournalFormat.plain(Swift.max(entryPrice, exitPrice))) is too large to value")
+            return ("quantity", "\(Fmt.plain(quantity)) at \(Fmt.plain(Swift.max(entryPrice, exitPrice))) is too large to value")
         }
         if let stop = stopPrice {
-            if !(stop > 0) || !stop.isFinite { return ("stop_price", "must be greater than 0, got \(JournalFormat.plain(stop))") }
+            if !(stop > 0) || !stop.isFinite { return ("stop_price", "must be greater than 0, got \(Fmt.plain(stop))") }
             if side == .long && stop >= entryPrice {
-                return ("stop_price", "\(JournalFormat.plain(stop)) is not below the entry price \(JournalFormat.plain(entryPrice)) of a long trade")
+                return ("stop_price", "\(Fmt.plain(stop)) is not below the entry price \(Fmt.plain(entryPrice)) of a long trade")
             }
             if side == .short && stop <= entryPrice {
-                return ("stop_price", "\(JournalFormat.plain(stop)) is not above the entry price \(JournalFormat.plain(entryPrice)) of a short trade")
+                return ("stop_price", "\(Fmt.plain(stop)) is not above the entry price \(Fmt.plain(entryPrice)) of a short trade")
             }
         }
         return nil

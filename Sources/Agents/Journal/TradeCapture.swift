@@ -212,9 +212,9 @@ public enum TradeCapture {
     /// What was understood, for the person who typed it.
     public static func describe(_ c: Captured) -> String {
         let t = c.trade
-        var s = "\(t.side.rawValue) \(JournalFormat.plain(t.quantity)) \(t.symbol) @ \(JournalFormat.plain(t.entryPrice)), out \(JournalFormat.plain(t.exitPrice))"
-        if let stop = t.stopPrice { s += ", stop \(JournalFormat.plain(stop))" }
-        s += ", fees \(JournalFormat.plain(t.fees))"
+        var s = "\(t.side.rawValue) \(Fmt.plain(t.quantity)) \(t.symbol) @ \(Fmt.plain(t.entryPrice)), out \(Fmt.plain(t.exitPrice))"
+        if let stop = t.stopPrice { s += ", stop \(Fmt.plain(stop))" }
+        s += ", fees \(Fmt.plain(t.fees))"
         s += "\n  entry \(t.entryTime.iso8601)  exit \(t.exitTime.iso8601)"
         if !c.entryTimeGiven && !c.exitTimeGiven { s += c.dateGiven ? "  (no time given: midnight)" : "  (no time given: now)" }
         s += "\n  P&L \(JournalFormat.pnl(t.pnl))"

@@ -171,7 +171,7 @@ public final class ChatCompletionsClient: Sendable {
             let change = breaker.withLock { $0.record(success: failure == nil, at: Self.now()) }
             switch change {
             case .opened?:
-                onPause?(true, "\(config.pauseAfterFailures) requests in a row failed (last: \(failure?.description ?? "?")); none sent for \(Self.seconds(config.pauseSeconds)) s")
+                onPause?(true, "\(config.pauseAfterFailures) requests in a row failed (last: \(failure?.description ?? "?")); none sent for \(Fmt.plain(config.pauseSeconds)) s")
             case .closed?:
                 onPause?(false, "the endpoint answers again")
             case nil:
@@ -234,8 +234,6 @@ public final class ChatCompletionsClient: Sendable {
     }
 
     static func now() -> Double { Double(Monotonic.nanoseconds()) / 1e9 }
-
-    static func seconds(_ s: Double) -> String { s == s.rounded() && s < 1e15 ? String(Int64(s)) : String(s) }
 
     /// Seconds to wait before attempt `attempt + 1`.
     func backoff(attempt: Int, retryAfter: Double?) -> Double {

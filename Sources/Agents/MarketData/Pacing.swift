@@ -92,16 +92,11 @@ public enum CycleGate {
     ///   - reconnects, gaps: the bus's counts so far; after an outage the likely cause is
     ///     an event lost in it, not an agent that is not running.
     public static func timeoutMessage(cycle: String, seconds: Double, progress: String?, reconnects: UInt64 = 0, gaps: UInt64 = 0) -> String {
-        let within = "cycle \(cycle) did not finish within \(formatSeconds(seconds)) s"
+        let within = "cycle \(cycle) did not finish within \(Fmt.plain(seconds)) s"
         if reconnects > 0 || gaps > 0 {
             return within + " (\(progress ?? "no decision")): the bus has reconnected \(reconnects) time\(reconnects == 1 ? "" : "s") and counted \(gaps) gap\(gaps == 1 ? "" : "s") in this run, so an event of the cycle was probably lost in an outage"
         }
         guard let progress else { return within + " (no decision): is the orchestrator running?" }
         return within + " (\(progress), but no order outcome): are the portfolio, risk and execution agents running?"
-    }
-
-    static func formatSeconds(_ s: Double) -> String {
-        if s == s.rounded(), abs(s) < 1e15 { return String(Int64(s)) }
-        return String(s)
     }
 }

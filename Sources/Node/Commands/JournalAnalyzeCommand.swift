@@ -42,7 +42,7 @@ enum JournalAnalyzeCommand: AgoraCommand {
             }
         }
         for p in loaded.openPositions {
-            Console.err("note: \(path):\(p.line): \(p.symbol) \(p.side.rawValue) \(JournalFormat.plain(p.quantity)) @ \(JournalFormat.plain(p.averagePrice)) is still open at the end of the export; not analysed\n")
+            Console.err("note: \(path):\(p.line): \(p.symbol) \(p.side.rawValue) \(Fmt.plain(p.quantity)) @ \(Fmt.plain(p.averagePrice)) is still open at the end of the export; not analysed\n")
         }
         let source = JournalSource(
             name: path, format: loaded.format.rawValue, rows: loaded.rows, skippedRows: loaded.badRows.count,
