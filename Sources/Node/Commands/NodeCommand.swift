@@ -107,13 +107,15 @@ enum NodeCommand: AgoraCommand {
 
         let stop = StopFlag()
         let marketData = society.marketData
-        // In a backtest a node other than the feed stays after a signal for the run to wind
-        // down: its heartbeat says `stopping`, the feed then ends the data as at its own
-        // signal, and the run finishes normally (complete reports, every node exits 0).
-        let windDown = topology.market.mode == .backtest && marketData == nil
+        // In a backtest another node's market data is the run's clock (`feedNode`). A node
+        // other than the feed stays after a signal for the run to wind down: its heartbeat
+        // says `stopping`, the feed then ends the data as at its own signal, and the run
+        // finishes normally (complete reports, every node exits 0).
+        let feedNode = topology.market.mode == .backtest && marketData == nil
+            ? topology.nodes.first { $0.agents.contains(.marketData) }?.name : nil
         let signals = SignalHandler { sig in
             stop.set()
-            logger.info("signal \(sig): stopping\(windDown ? ": the run ends after the cycle in flight" : "") (a second signal exits at once)")
+            logger.info("signal \(sig): stopping\(feedNode != nil ? ": the run ends after the cycle in flight" : "") (a second signal exits at once)")
             if let md = marketData { Task { await md.requestStop() } }
             Task { await heartbeat.set(status: "stopping") }
         }
@@ -180,11 +182,9 @@ enum NodeCommand: AgoraCommand {
                 dataEnded = .now
             }
         }
-        // Until the run is over, or a signal asks this node to stop. In a backtest another
-        // node's market data is the run's clock: if that node is down for longer than a
-        // cycle may take, the run cannot finish, and this node says so instead of waiting on.
-        let feedNode = topology.market.mode == .backtest && society.marketData == nil
-            ? topology.nodes.first { $0.agents.contains(.marketData) }?.name : nil
+        // Until the run is over, or a signal asks this node to stop. If the feed is down for
+        // longer than a cycle may take, the run cannot finish, and this node says so instead
+        // of waiting on.
         let feedLimit = topology.market.cycleTimeoutSeconds
         let abandoned = StopFlag()
         // After the end of the data the run ends when the portfolio has no order pending.
@@ -200,7 +200,7 @@ enum NodeCommand: AgoraCommand {
                 while !Task.isCancelled {
                     if stop.isSet {
                         // Only while the feed is there to end the run.
-                        guard windDown, let feedNode, await watch.isUp(feedNode) else { break }
+                        guard let feedNode, await watch.isUp(feedNode) else { break }
                         let until = windingDownUntil ?? .now + .seconds(2 * feedLimit + 5)
                         windingDownUntil = until
                         if ContinuousClock.now > until {
