@@ -148,6 +148,36 @@ func codes(_ v: RiskVerdict) -> [String] {
         #expect(m.drawdown == 0)
     }
 
+    /// Flat at 18% below the peak (under the breaker's 20%), the drawdown part of the vote
+    /// (0.8) would outweigh every entry for good: a flat book's equity never moves. After
+    /// the cool-down's bars flat the peak is reset (once), and the vote says so; with the
+    /// cool-down switched off the drawdown stays.
+    @Test(arguments: [3, nil] as [Int?])
+    func aFlatBookInADrawdownIsResetAfterTheCooldown(cool: Int?) {
+        var m = RiskMonitor(limits: RiskLimits(stopLossPct: nil, dailyLossPct: nil, maxDrawdownPct: 0.2, resumeDrawdownPct: 0.15, haltCooldownBars: cool), cash: 100_000)
+        m.onFill(fill(.buy, 1000, 100))
+        _ = m.onBar(bar(100, day: 0))
+        _ = m.onBar(bar(82, day: 1))
+        m.onFill(fill(.sell, 1000, 82, intent: .exit))
+        func drawdownPart(_ a: RiskMonitor.Assessment) -> VoteComponent? { a.vote.components.first { $0.name == "drawdown" } }
+        for day in Int64(2)...3 {
+            let a = m.onBar(bar(82, day: day))
+            #expect(abs((drawdownPart(a)?.confidence ?? 0) - 0.8) < 1e-9, "day \(day)")
+            #expect(a.transitions.isEmpty)
+        }
+        let reset = m.onBar(bar(82, day: 4))
+        #expect(reset.transitions.isEmpty)
+        if cool == nil {
+            #expect(abs((drawdownPart(reset)?.confidence ?? 0) - 0.8) < 1e-9)
+            #expect(abs(m.drawdown - 0.18) < 1e-9)
+        } else {
+            #expect(drawdownPart(reset)?.confidence == 0)
+            #expect(drawdownPart(reset)?.reason == "drawdown 18% left after 3 bars flat; peak reset to equity 82000")
+            #expect(m.drawdown == 0)
+            #expect(drawdownPart(m.onBar(bar(82, day: 5)))?.reason == "drawdown 0%")
+        }
+    }
+
     @Test func manualResumeLiftsTheBreaker() {
         var m = RiskMonitor(limits: RiskLimits(maxDrawdownPct: 0.2, haltCooldownBars: nil), cash: 100_000)
         m.onFill(fill(.buy, 1000, 100))

@@ -24,6 +24,8 @@ public struct RiskMonitor: Sendable {
     private var dailyHalt: (day: Int64, halt: Halt)?
     /// Circuit breaker: the halt it published, and bars since it tripped.
     private var breaker: (halt: Halt, bars: Int)?
+    /// Bars in a row with no position open (for the flat cool-down).
+    private var flatBars = 0
     /// Each symbol's recent prices: one look-up per bar.
     private var history: [String: PriceHistory] = [:]
 
@@ -117,6 +119,18 @@ public struct RiskMonitor: Sendable {
             breaker = (halt, 0)
             transitions.append(.halt(halt))
         }
+        // The flat cool-down: a book without positions cannot win back a drawdown, so its
+        // drawdown would stay where the last exit left it — and past half the breaker's
+        // limit the vote's drawdown part outweighs every entry signal, for good. After
+        // `haltCooldownBars` bars flat the peak is reset to equity, as the breaker's own
+        // cool-down does.
+        flatBars = ledger.positions.isEmpty ? flatBars + 1 : 0
+        var peakReset: String?
+        if breaker == nil, dd > 0, let cool = limits.haltCooldownBars, flatBars >= cool {
+            peakReset = "drawdown \(pct100(dd)) left after \(cool) bars flat; peak reset to equity \(fmt(equity))"
+            peak = equity
+        }
+        let ddNow = drawdown
 
         var exit: String?
         if let p = ledger.positions[bar.symbol], p.quantity != 0 {
@@ -135,13 +149,13 @@ public struct RiskMonitor: Sendable {
         // market gives confidence 0: risk abstains and the other voters decide.
         let volRatio = volatilityRatio(bar.symbol)
         let volLevel = volRatio.map { clamp01($0 - 1.25) } ?? 0
-        let ddLevel = clamp01((dd / (limits.maxDrawdownPct ?? 0.2) - 0.5) / 0.5)
+        let ddLevel = clamp01((ddNow / (limits.maxDrawdownPct ?? 0.2) - 0.5) / 0.5)
         let exposure = equity > 0 ? ledger.grossExposure / equity : 0
         let exposureLevel = clamp01((exposure - 1) / 0.5)
         let level = Swift.max(volLevel, ddLevel, exposureLevel)
         var parts: [String] = []
         parts.append(volRatio.map { "volatility \(fmt($0))× normal" } ?? "volatility warming up")
-        parts.append("drawdown \(pct100(dd))")
+        parts.append(peakReset ?? "drawdown \(pct100(ddNow))")
         parts.append("exposure \(pct100(exposure))")
         let mood = level >= 0.75 ? "stressed" : level >= 0.25 ? "elevated risk" : "calm"
         let vote = Vote(
