@@ -43,10 +43,14 @@ public enum NewsFile {
         do { value = try JSONValue(parsing: text) } catch {
             throw InputError(file: file, line: line, "invalid JSON: \(error.description)")
         }
-        guard case .object = value else {
+        guard case .object(let members) = value else {
             throw InputError(file: file, line: line, "expected a JSON object, found \(value.kindName)")
         }
         func fail(_ field: String, _ message: String) -> InputError { InputError(file: file, line: line, field: field, message) }
+        // Readers disagree on a key given twice (Python's json keeps the last, a first-match
+        // look-up the first), so the same line would be two different items: refused.
+        var keys = Set<String>()
+        for m in members where !keys.insert(m.key).inserted { throw fail(m.key, "given twice") }
         func string(_ field: String, required: Bool) throws(InputError) -> String? {
             switch value[field] {
             case nil:

@@ -46,6 +46,8 @@ import Bus
         (#"{"time":"2024-01-02","symbols":["A"],"headline":"x","body":false}"#, "1: body: expected a string, found a boolean"),
         (#"{"time":"2024-01-02","symbols":["A"],"headline":"x","url":{}}"#, "1: url: expected a string, found an object"),
         (#"{"time":"2024-01-02","symbols":["A"],"headline":"x","id":1}"#, "1: id: expected a string, found a number"),
+        (#"{"time":"2024-01-02","symbols":["A"],"headline":"GOOG soars","headline":"GOOG crashes"}"#, "1: headline: given twice"),
+        (#"{"time":"2024-01-02","symbols":["A"],"headline":"x","extra":null,"extra":1}"#, "1: extra: given twice"),
     ])
     func badLinesNameFileLineAndField(line: String, expected: String) throws {
         let dir = TempDir()
