@@ -303,7 +303,7 @@ public final class ChatCompletionsClient: Sendable {
             case 500...599: f = LLMFailure(.httpServer, "HTTP \(http.status)\(snippet)", status: http.status)
             default: f = LLMFailure(.httpClient, "HTTP \(http.status)\(snippet)", status: http.status)
             }
-            if let ra = http.headers["retry-after"].flatMap({ Double($0.trimmingASCIIWhitespace()) }) { f.retryAfter = ra }
+            if let ra = http.headers["retry-after"].flatMap({ HTTPDate.retryAfterSeconds($0, date: http.headers["date"]) }) { f.retryAfter = ra }
             return .failure(f)
         }
         let body: JSONValue

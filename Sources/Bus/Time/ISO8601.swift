@@ -260,7 +260,7 @@ public enum ISO8601 {
         return Timestamp(nanoseconds: seconds * 1_000_000_000 + nanos)
     }
 
-    @inlinable static func daysIn(month m: Int, year y: Int) -> Int {
+    @inlinable public static func daysIn(month m: Int, year y: Int) -> Int {
         switch m {
         case 2: return (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28
         case 4, 6, 9, 11: return 30

@@ -239,6 +239,35 @@ import Bus
         #expect(client.statistics.cacheHits == 9 && client.statistics.succeeded == 10)
     }
 
+    /// An answer past the transport's size limit fails as an invalid response instead of
+    /// being read whole into memory: announced by its length (stopped before the body) or
+    /// streamed without one (dropped from the limit on); an answer within it is read.
+    @Test func answersOverTheSizeLimitAreNotRead() async throws {
+        let big = String(repeating: "x", count: 5_000)
+        let server = try LoopbackHTTPServer { _, n in
+            switch n {
+            case 0: .http(status: 200, body: big)
+            case 1: .raw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n" + big)
+            default: .http(status: 200, body: String(repeating: "y", count: 900))
+            }
+        }
+        defer { server.stop() }
+        let transport = URLSessionTransport(maxResponseBytes: 1_000)
+        let url = server.baseURL + "/chat/completions"
+        for expected in ["(announced as 5000 bytes)", "(longer than that, not read further)"] {
+            do {
+                _ = try await transport.post(url: url, headers: [], body: [], timeout: 30)
+                Issue.record("expected a failure: \(expected)")
+            } catch {
+                #expect(error.kind == .invalidResponse)
+                #expect(error.message == "the answer is over the limit of 1000 bytes \(expected)")
+            }
+        }
+        let fine = try await transport.post(url: url, headers: [], body: [], timeout: 30)
+        #expect(fine.status == 200 && fine.body.count == 900)
+        #expect(URLSessionTransport.defaultMaxResponseBytes == 8 << 20)
+    }
+
     @Test func hangUpsAndNonHTTPBytesAreTransportFailures() async throws {
         for reply in [LoopbackHTTPServer.Reply.hangUp, .raw("SSH-2.0-OpenSSH\r\n\r\n")] {
             let server = try LoopbackHTTPServer { _, _ in reply }

@@ -86,3 +86,50 @@ import Bus
         #expect(s.violation(in: try JSONValue(parsing: value)) == problem)
     }
 }
+
+/// `Retry-After` as seconds or as an HTTP date (RFC 9110: all three date forms).
+@Suite struct HTTPDateTests {
+    // 1994-11-06T08:49:37Z, the RFC's example, is 784111777 s after the epoch.
+    @Test(arguments: [
+        ("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_777 as Int64?),
+        ("Sunday, 06-Nov-94 08:49:37 GMT", 784_111_777),
+        ("Sun Nov  6 08:49:37 1994", 784_111_777),
+        ("Thu, 01 Jan 1970 00:00:00 GMT", 0),
+        ("Tue, 29 Feb 2028 23:59:59 GMT", 1_835_481_599),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 1_445_412_480),
+        ("Sun, 31 Nov 1994 08:49:37 GMT", nil),  // no 31 November
+        ("Mon, 29 Feb 2027 00:00:00 GMT", nil),  // not a leap year
+        ("Sun, 06 Nov 1994 24:00:00 GMT", nil),
+        ("Sun, 06 Foo 1994 08:49:37 GMT", nil),
+        ("Sun, 06 Nov 1994 8:49:37 GMT", nil),
+        ("Sun, 06 Nov 1994 GMT", nil),
+        ("120", nil),
+        ("", nil),
+    ])
+    func parsesTheThreeForms(text: String, expected: Int64?) {
+        #expect(HTTPDate.parse(text) == expected)
+    }
+
+    @Test func retryAfterIsSecondsOrADateAgainstTheAnswersOwnDate() {
+        #expect(HTTPDate.retryAfterSeconds(" 7 ", date: nil) == 7)
+        #expect(HTTPDate.retryAfterSeconds("1.5", date: nil) == 1.5)
+        #expect(HTTPDate.retryAfterSeconds("Wed, 21 Oct 2015 07:28:30 GMT", date: "Wed, 21 Oct 2015 07:28:00 GMT") == 30)
+        // A date already past: no wait. Without the server's Date there is no "now" to count from.
+        #expect(HTTPDate.retryAfterSeconds("Wed, 21 Oct 2015 07:27:00 GMT", date: "Wed, 21 Oct 2015 07:28:00 GMT") == 0)
+        #expect(HTTPDate.retryAfterSeconds("Wed, 21 Oct 2015 07:28:30 GMT", date: nil) == nil)
+        #expect(HTTPDate.retryAfterSeconds("soon", date: "Wed, 21 Oct 2015 07:28:00 GMT") == nil)
+        #expect(HTTPDate.retryAfterSeconds("inf", date: nil) == nil)
+    }
+
+    /// The client takes an HTTP-date `Retry-After` (it used to read only seconds).
+    @Test func theClientReadsADateRetryAfter() throws {
+        let client = try ChatCompletionsClient(config: LLMConfig(baseURL: "http://127.0.0.1:9", model: "m", apiKeyEnv: nil))
+        let answer = HTTPResponse(status: 429, headers: ["retry-after": "Wed, 21 Oct 2015 07:28:02 GMT", "date": "Wed, 21 Oct 2015 07:28:00 GMT"], body: [])
+        let request = ChatRequest(messages: [.user("x")], schema: nil)
+        guard case .failure(let f) = client.interpretHTTP(answer, request, attempts: 1) else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(f.kind == .rateLimited && f.retryAfter == 2)
+    }
+}
