@@ -208,6 +208,32 @@ import Glibc
         #expect(FileManager.default.fileExists(atPath: dir + "/out/trades.csv"))
     }
 
+    /// An error quoting a 20,000-character CSV field is one readable line: its head (file,
+    /// line, field) and its tail, around a count of what is left out (was 20 kB).
+    @Test(.timeLimit(.minutes(1)))
+    func aHugeRefusedValueIsClippedInTheErrorLine() async throws {
+        let dir = scratchDirectory("clip")
+        let csv = dir + "/big.csv"
+        try ("Date,Open,High,Low,Close,Volume\n2020-01-01,1,1,1," + String(repeating: "Z", count: 20_000) + "!,1\n")
+            .write(toFile: csv, atomically: true, encoding: .utf8)
+        let run = try AgoraProcess("big", ["backtest", "--data", csv], dir: dir)
+        defer { run.stop() }
+        #expect(await run.wait(timeout: patience) == 1)
+        let line = run.stderr.split(separator: "\n").first { $0.contains("big.csv:2") }.map(String.init) ?? run.stderr
+        #expect(line.count < 1_000, "\(line.count) characters")
+        #expect(line.hasPrefix("agora backtest: \(csv):2: "))
+        #expect(line.contains(" characters not shown] … ZZZ"))
+        #expect(line.contains("Z!"))
+    }
+
+    @Test func linesAreClippedInTheMiddleOnly() {
+        #expect(Console.clipped("short\nlines") == "short\nlines")
+        let long = String(repeating: "a", count: 600) + String(repeating: "b", count: 500) + String(repeating: "c", count: 300)
+        #expect(Console.clipped("one\n" + long + "\n") == "one\n" + String(repeating: "a", count: 600) + " … [500 characters not shown] … " + String(repeating: "c", count: 300) + "\n")
+        let edge = String(repeating: "x", count: Console.maxErrorLine)
+        #expect(Console.clipped(edge) == edge)
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aSecondSignalExitsAtOnce() async throws {
         let dir = scratchDirectory("run-sigint2")

@@ -12,7 +12,25 @@ enum Console {
 
     static func err(_ s: String) {
         stdout.flush()
-        FDWriter.writeAll(fd: 2, s)
+        FDWriter.writeAll(fd: 2, clipped(s))
+    }
+
+    /// The longest line written to stderr whole. Errors quote the value they refuse, and a
+    /// value can be a whole 20 kB CSV field or flag: past this, a line keeps its head (the
+    /// file, line and field) and its tail (the end of the reason) around a count of what is
+    /// left out.
+    static let maxErrorLine = 1_000
+
+    /// `s` with every line longer than ``maxErrorLine`` characters clipped in the middle.
+    static func clipped(_ s: String) -> String {
+        guard s.utf8.count > maxErrorLine else { return s }
+        let lines = s.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            let n = line.count
+            guard n > maxErrorLine else { return line }
+            let head = line.prefix(600), tail = line.suffix(300)
+            return Substring(head + " … [\(n - 900) characters not shown] … " + tail)
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func flush() { stdout.flush() }
