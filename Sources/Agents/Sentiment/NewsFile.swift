@@ -20,15 +20,22 @@ public enum NewsFile {
         let reader = try LineReader(path: path)
         let name = Lexicon.baseName(path)
         var items: [NewsItem] = []
-        var seen: [String: Int] = [:]
+        // Each id's line, and whether it was the default `<file name>:<line>`.
+        var seen: [String: (line: Int, defaulted: Bool)] = [:]
         while let line = try reader.nextLine() {
             let n = reader.lineNumber
             if line.trimmingASCIIWhitespace().isEmpty { continue }
-            let item = try parse(line, file: path, line: n, defaultID: "\(name):\(n)")
+            let defaultID = "\(name):\(n)"
+            let item = try parse(line, file: path, line: n, defaultID: defaultID)
+            let defaulted = item.id == defaultID
             if let first = seen[item.id] {
-                throw InputError(file: path, line: n, field: "id", "\"\(item.id)\" already used on line \(first)")
+                // A default id colliding with a given one: say which is which.
+                let message = defaulted
+                    ? "none given, and the default \"\(item.id)\" (file name:line) is already used on line \(first.line): give this item an id"
+                    : "\"\(item.id)\" already used on line \(first.line)" + (first.defaulted ? " (the default id of that line, which gives none)" : "")
+                throw InputError(file: path, line: n, field: "id", message)
             }
-            seen[item.id] = n
+            seen[item.id] = (n, defaulted)
             items.append(item)
         }
         // A stable sort by time.

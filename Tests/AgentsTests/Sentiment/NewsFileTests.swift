@@ -65,6 +65,16 @@ import Bus
         }
         let path2 = dir.file("news2.jsonl", good + "\n" + #"{"id":"z","time":"2024-01-02","symbols":["A"]}"# + "\n")
         #expect(throws: InputError(file: path2, line: 2, field: "headline", "missing")) { try NewsFile.read(path: path2) }
+        // A default id (file name:line) meeting a given one: the message says which is which.
+        let bare = #"{"time":"2024-01-02","symbols":["A"],"headline":"x"}"#
+        let path4 = dir.file("n4.jsonl", bare + "\n" + good.replacingOccurrences(of: "\"a\"", with: "\"n4.jsonl:1\"") + "\n")
+        #expect(throws: InputError(file: path4, line: 2, field: "id", "\"n4.jsonl:1\" already used on line 1 (the default id of that line, which gives none)")) {
+            try NewsFile.read(path: path4)
+        }
+        let path5 = dir.file("n5.jsonl", good.replacingOccurrences(of: "\"a\"", with: "\"n5.jsonl:2\"") + "\n" + bare + "\n")
+        #expect(throws: InputError(file: path5, line: 2, field: "id", "none given, and the default \"n5.jsonl:2\" (file name:line) is already used on line 1: give this item an id")) {
+            try NewsFile.read(path: path5)
+        }
         // Blank in another script is blank too.
         let path3 = dir.file("news3.jsonl", #"{"id":"z","time":"2024-01-02","symbols":["A"],"headline":"\u00a0\u3000 "}"# + "\n")
         #expect(throws: InputError.self) { try NewsFile.read(path: path3) }
