@@ -166,6 +166,25 @@ public struct JSONWriter: Sendable {
                 // The fewest decimals k such that m / 10^k == |v| exactly, with m < 2^53.
                 // The reader computes exactly m / 10^k (or strtod does), so this round-trips.
                 var k = 0
+                // Two decimals first (prices). If any k ≤ 2 works, k = 2 does: a·100 then
+                // rounds to m₂ = 10^(2−k)·mₖ, and m₂/100 is the same rational as mₖ/10^k, so
+                // it rounds to the same double. The fewest decimals are then m₂'s without its
+                // trailing zeros; if k = 2 fails, so do 0 and 1.
+                let scaled2 = a * 100
+                if scaled2 < 4_503_599_627_370_496 {
+                    let m2 = Double(UInt64(scaled2 + 0.5))
+                    if m2 / 100 == a {
+                        var m = UInt64(m2), decimals = 2
+                        while decimals > 0 && m % 10 == 0 {
+                            m /= 10
+                            decimals -= 1
+                        }
+                        if v < 0 { out.append(0x2D) }
+                        out.appendFixed(m, decimals: decimals)
+                        return
+                    }
+                    k = 3
+                }
                 while k <= 9 {
                     // Past two decimals (prices): a decimal of up to 9 decimals times 10^9 is
                     // an integer to within a few ulps, a computed value is not (then the rest
