@@ -81,6 +81,26 @@ func filled(_ events: [BrokerEvent]) -> OrderFilled? {
         #expect(r.code == "insufficient_notional")
     }
 
+    /// A quantity with a cash cap (risk's `requireCash`): the quantity when it fits, fewer
+    /// whole shares when the open gapped up and the fee tips it over, a rejection when not
+    /// one share fits.
+    @Test func aCashCapShrinksAQuantityAtTheFill() {
+        var broker = PaperBroker(config: ExecutionConfig(costs: CostConfig(commission: .fixed, rate: 10)))
+        _ = broker.submit(req(.buy, qty: 10, notional: 2_000), at: .epoch)
+        #expect(filled(broker.onBar(ohlc(100, 101, 99, 100)))?.quantity == 10)
+        // Sized at a close of 100 with 1,010 of cash; the open is 105: 9 × 105 + 10 = 955.
+        _ = broker.submit(req(.buy, qty: 10, notional: 1_010), at: .epoch)
+        let f = filled(broker.onBar(ohlc(105, 106, 104, 105, day: 2)))
+        #expect(f?.quantity == 9 && f?.price == 105 && f?.fee == 10)
+        _ = broker.submit(req(.buy, qty: 10, notional: 100), at: .epoch)
+        guard case .rejected(let r)? = broker.onBar(ohlc(105, 106, 104, 105, day: 3)).first else {
+            Issue.record("expected a rejection")
+            return
+        }
+        #expect(r.code == "insufficient_cash")
+        #expect(r.message == "100 of cash does not buy one share at 105 with its fee")
+    }
+
     @Test func closeFillsAtOnceAndEndOfDataCancelsThenFillsAtTheLastBar() {
         var close = PaperBroker(config: ExecutionConfig(marketFill: .close))
         _ = close.onBar(ohlc(100, 105, 95, 101))

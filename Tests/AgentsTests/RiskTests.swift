@@ -17,7 +17,32 @@ func codes(_ v: RiskVerdict) -> [String] {
 
     @Test func withinLimitsIsApprovedUnchanged() {
         let v = PreTradeCheck.check(order(qty: 50), price: 100, limits: RiskLimits(), context: .init(ledger: ledger))
-        #expect(v == .approved(order(qty: 50), adjustments: []))
+        // Under requireCash a purchase carries the cash it may spend at the fill.
+        #expect(v == .approved(order(qty: 50, notional: 100_000), adjustments: []))
+        var free = RiskLimits()
+        free.requireCash = false
+        #expect(PreTradeCheck.check(order(qty: 50), price: 100, limits: free, context: .init(ledger: ledger)) == .approved(order(qty: 50), adjustments: []))
+    }
+
+    /// Orders approved but not filled yet count as held: two approved before either fills
+    /// cannot exceed a limit together (positions, cash, sector, correlation).
+    @Test func approvedOrdersNotYetFilledCount() {
+        let limits = RiskLimits(maxPositionPct: nil, maxSectorPct: 0.5, maxPositions: 1, minCashReservePct: nil, maxCorrelation: nil, adjustOrders: false)
+        let first = order(qty: 600, symbol: "XOM")
+        let ctx = PreTradeCheck.Context(ledger: ledger, sectors: ["XOM": "energy", "CVX": "energy"], pending: [first])
+        guard case .denied(let reasons) = PreTradeCheck.check(order(qty: 500, symbol: "CVX"), price: 100, limits: limits, context: ctx) else {
+            Issue.record("expected a denial")
+            return
+        }
+        #expect(reasons.map(\.code) == ["max_positions", "max_sector_pct", "insufficient_cash"])
+        #expect(reasons[0].message == "1 positions held or ordered (1 not yet filled), limit 1")
+        #expect(reasons[2].message == "needs 50000, has 40000 (after the 1 approved order not yet filled)")
+        // Once it has ended (filled elsewhere, or gone), the same order passes.
+        #expect(codes(PreTradeCheck.check(order(qty: 300, symbol: "CVX"), price: 100, limits: limits, context: .init(ledger: ledger, sectors: ctx.sectors))) == [])
+        // The committed book: the pending entry bought at the last price, no fee.
+        #expect(ctx.committed.cash == 40_000 && ctx.committed.position("XOM") == 600)
+        // An exit is judged on what is held, whatever is pending.
+        #expect(codes(PreTradeCheck.check(order(.sell, qty: 1, intent: .exit, symbol: "XOM"), price: 100, limits: limits, context: ctx)) == ["no_position"])
     }
 
     @Test func maxPositionAdjustsOrDenies() {
@@ -54,7 +79,7 @@ func codes(_ v: RiskVerdict) -> [String] {
             Issue.record("expected an approval")
             return
         }
-        #expect(o.quantity == 900 && o.notional == nil)
+        #expect(o.quantity == 900 && o.notional == 100_000)
         #expect(notes.count == 1 && notes[0].hasPrefix("min_cash_reserve: 999 → 900 shares"))
         // With every limit off, all-in passes unchanged.
         #expect(PreTradeCheck.check(order(qty: nil, notional: 100_000), price: 100, limits: .none, context: .init(ledger: ledger)) == .approved(order(qty: nil, notional: 100_000), adjustments: []))

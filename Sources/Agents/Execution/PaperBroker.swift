@@ -116,7 +116,9 @@ public protocol Broker: Sendable {
 ///   the bar gaps above it (sells mirrored);
 /// - slippage moves the price against the trader, but a fill price never leaves the bar's
 ///   [low, high] range;
-/// - an order sized by `notional` buys whole shares: ⌊notional × (1 − ε) ÷ (price + fee per share)⌋.
+/// - an order sized by `notional` buys whole shares: ⌊notional × (1 − ε) ÷ (price + fee per share)⌋;
+/// - an order with both a quantity and a `notional` buys the quantity, or the whole shares
+///   the notional pays for at the fill, fees included, when that is fewer (risk's cash cap).
 ///
 /// Every order ends in exactly one of filled, rejected or cancelled.
 public struct PaperBroker: Broker {
@@ -202,6 +204,19 @@ public struct PaperBroker: Broker {
         var quantity: Double
         if let q = o.quantity {
             quantity = q
+            // A cap on what it may cost (the cash risk approved it against): fewer whole
+            // shares when the fill price and its fee come to more.
+            if let cap = o.notional, q * price + config.costs.fee(quantity: q, price: price) > cap {
+                quantity = Swift.min(q, (cap / price).rounded(.down))
+                while quantity > 0 && quantity * price + config.costs.fee(quantity: quantity, price: price) > cap {
+                    quantity -= 1
+                }
+                if quantity < 1 {
+                    return .rejected(OrderRejected(
+                        orderId: o.orderId, symbol: o.symbol, time: time, code: "insufficient_cash",
+                        message: "\(PreTradeCheck.fmt(cap)) of cash does not buy one share at \(PreTradeCheck.fmt(price)) with its fee"))
+                }
+            }
         } else {
             // Whole shares the notional buys, fees included.
             let notional = o.notional! * PreTradeCheck.allInFraction

@@ -27,6 +27,9 @@ public actor RiskAgent {
     private let subscription: Subscription
     private var monitor: RiskMonitor
     private var approvals: [Timestamp] = []
+    /// Entry orders approved and not yet filled, rejected or cancelled, oldest first: the
+    /// pre-trade checks count them as held (the book changes only on fills).
+    private var pending: [OrderRequest] = []
     private var voteTopics = TopicCache(prefix: "signal.risk.")
     private var approvedTopics = TopicCache(prefix: "order.approved.")
     private var deniedTopics = TopicCache(prefix: "order.denied.")
@@ -38,7 +41,7 @@ public actor RiskAgent {
         self.config = config
         monitor = RiskMonitor(limits: config.limits, cash: config.initialCash)
         publisher = context.publisher(for: Self.name)
-        subscription = try await context.subscribe(Self.name, ["market.bar.*", "order.request.*", "order.filled.*", "system.resume"])
+        subscription = try await context.subscribe(Self.name, ["market.bar.*", "order.request.*", "order.filled.*", "order.rejected.*", "order.cancelled.*", "system.resume"])
     }
 
     public func run() async {
@@ -58,11 +61,13 @@ public actor RiskAgent {
             try await publisher.publish(a.vote, topic: voteTopics.topic(bar.symbol), correlation: e.correlation, causation: e.id)
         case .orderRequest(let order):
             let context = PreTradeCheck.Context(
-                ledger: monitor.ledger, sectors: config.sectors, correlations: monitor.correlations(for: order.symbol),
-                recentApprovals: approvals, halt: monitor.activeHalt)
+                ledger: monitor.ledger, sectors: config.sectors,
+                correlations: monitor.correlations(for: order.symbol, ordered: pending.map(\.symbol)),
+                recentApprovals: approvals, halt: monitor.activeHalt, pending: pending)
             let price = monitor.ledger.lastPrices[order.symbol] ?? order.referencePrice
             switch PreTradeCheck.check(order, price: price, limits: config.limits, context: context) {
             case .approved(let o, let adjustments):
+                if o.intent == .entry { pending.append(o) }
                 approvals.append(order.time)
                 if approvals.count > 1024 { approvals.removeFirst(512) }
                 try await publisher.publish(OrderApproved(order: o, adjustments: adjustments), topic: approvedTopics.topic(o.symbol), correlation: e.correlation, causation: e.id)
@@ -74,7 +79,12 @@ public actor RiskAgent {
                                     correlation: e.correlation)
             }
         case .orderFilled(let f):
+            settle(f.orderId)
             monitor.onFill(f)
+        case .orderRejected(let r):
+            settle(r.orderId)
+        case .orderCancelled(let c):
+            settle(c.orderId)
         case .resume(let r) where e.source != publisher.source:
             if case .resume(let ours)? = monitor.resume(at: r.time, reason: "manual resume by \(r.by): \(r.reason)", by: Self.name) {
                 _ = ours // the manual event already announced it
@@ -82,5 +92,10 @@ public actor RiskAgent {
         default:
             return
         }
+    }
+
+    /// An approved order has ended (filled, rejected or cancelled): no longer pending.
+    private func settle(_ orderId: String) {
+        if let i = pending.firstIndex(where: { $0.orderId == orderId }) { pending.remove(at: i) }
     }
 }

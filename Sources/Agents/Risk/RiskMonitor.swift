@@ -170,11 +170,12 @@ public struct RiskMonitor: Sendable {
         return Assessment(vote: vote, transitions: transitions)
     }
 
-    /// Correlations of `symbol`'s returns with each held position's, over the common window.
-    public func correlations(for symbol: String) -> [String: Double] {
+    /// Correlations of `symbol`'s returns with each held position's (and each of `ordered`,
+    /// symbols of entries approved but not yet filled), over the common window.
+    public func correlations(for symbol: String, ordered: [String] = []) -> [String: Double] {
         var out: [String: Double] = [:]
         guard let mine = history[symbol]?.timed else { return out }
-        for other in ledger.positions.keys where other != symbol {
+        for other in Set(ledger.positions.keys).union(ordered) where other != symbol {
             guard let theirs = history[other]?.timed else { continue }
             var byTime: [Int64: Double] = [:]
             for (t, r) in theirs { byTime[t] = r }
