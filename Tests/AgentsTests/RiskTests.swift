@@ -203,6 +203,23 @@ func codes(_ v: RiskVerdict) -> [String] {
         }
     }
 
+    /// A breaker that lifts while today's loss halt still holds announces no resume (entries
+    /// stay halted); the next day's resume does, once both are lifted.
+    @Test func noResumeWhileAnotherHaltHolds() {
+        var m = RiskMonitor(limits: RiskLimits(stopLossPct: nil, dailyLossPct: 0.03, maxDrawdownPct: 0.2, resumeDrawdownPct: 0.15, haltCooldownBars: nil), cash: 100_000)
+        m.onFill(fill(.buy, 1000, 100))
+        _ = m.onBar(bar(100, day: 0))
+        let both = m.onBar(bar(79, day: 1))
+        #expect(both.transitions.count == 2)  // daily loss and the breaker
+        // Same day, drawdown back under 15%: the breaker lifts quietly.
+        let back = m.onBar(bar(86, day: 1))
+        #expect(back.transitions.isEmpty)
+        #expect(m.activeHalt?.code == "daily_loss_limit")
+        let next = m.onBar(bar(86, day: 2))
+        #expect(next.transitions == [.resume(Resume(time: bar(86, day: 2).time, reason: "new trading day", by: "risk"))])
+        #expect(m.activeHalt == nil)
+    }
+
     @Test func manualResumeLiftsTheBreaker() {
         var m = RiskMonitor(limits: RiskLimits(maxDrawdownPct: 0.2, haltCooldownBars: nil), cash: 100_000)
         m.onFill(fill(.buy, 1000, 100))

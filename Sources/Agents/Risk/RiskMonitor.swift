@@ -105,13 +105,20 @@ public struct RiskMonitor: Sendable {
         if var b = breaker {
             b.bars += 1
             breaker = b
+            // The breaker lifted while today's loss halt holds: no `system.resume` yet (entries
+            // stay halted); the new trading day's resume says it.
+            let dailyHolds = dailyHalt.map { $0.day == today } ?? false
             if let resume = limits.resumeDrawdownPct, dd < resume {
                 breaker = nil
-                transitions.append(.resume(Resume(time: bar.time, reason: "drawdown \(pct100(dd)) < \(pct100(resume))", by: agent)))
+                if !dailyHolds {
+                    transitions.append(.resume(Resume(time: bar.time, reason: "drawdown \(pct100(dd)) < \(pct100(resume))", by: agent)))
+                }
             } else if let cool = limits.haltCooldownBars, b.bars >= cool {
                 breaker = nil
                 peak = equity
-                transitions.append(.resume(Resume(time: bar.time, reason: "cool-down of \(cool) bars over; drawdown peak reset to equity \(fmt(equity))", by: agent)))
+                if !dailyHolds {
+                    transitions.append(.resume(Resume(time: bar.time, reason: "cool-down of \(cool) bars over; drawdown peak reset to equity \(fmt(equity))", by: agent)))
+                }
             }
         } else if let maxDD = limits.maxDrawdownPct, dd >= maxDD {
             let reason = "drawdown \(pct100(dd)) ≥ \(pct100(maxDD)): circuit breaker"
