@@ -91,6 +91,29 @@ import Bus
         #expect(try Self.problems { $0["agents"] = ["technical": ["bollinger": ["period": 100_000]]] } == [])
     }
 
+    /// Settings that cannot take effect as written are refused, not ignored.
+    @Test(arguments: [
+        (#"{"execution": {"commission": {"rate": 0.001}}}"#,
+         "agents.execution.commission.kind: missing or none, so the rate and minimum given are not charged: set kind to percent, per-share or fixed"),
+        (#"{"execution": {"commission": {"kind": "none", "minimum": 1}}}"#,
+         "agents.execution.commission.kind: missing or none, so the rate and minimum given are not charged: set kind to percent, per-share or fixed"),
+        (#"{"execution": {"commission": {"kind": "fixed", "rate": 4.95, "minimum": 1}}}"#,
+         "agents.execution.commission.minimum: not used by the fixed kind (the fee is the rate per fill): remove it, or choose percent or per-share"),
+        (#"{"orchestrator": {"allowShort": true}}"#,
+         "agents.orchestrator.allowShort: true while agents.portfolio.allowShort is false: the portfolio would deny every short entry; set agents.portfolio.allowShort (it enables both)"),
+    ])
+    func settingsWithoutEffectAreRefused(agents: String, message: String) throws {
+        let value = try JSONSerialization.jsonObject(with: Data(agents.utf8))
+        #expect(try Self.problems { $0["agents"] = value } == [message])
+    }
+
+    @Test func settingsWithEffectPass() throws {
+        #expect(try Self.problems { $0["agents"] = ["execution": ["commission": ["kind": "per-share", "rate": 0.005, "minimum": 1]]] } == [])
+        #expect(try Self.problems { $0["agents"] = ["execution": ["commission": ["kind": "fixed", "rate": 4.95]]] } == [])
+        #expect(try Self.problems { $0["agents"] = ["portfolio": ["allowShort": true], "orchestrator": ["allowShort": true]] } == [])
+        #expect(try Self.problems { $0["agents"] = ["portfolio": ["allowShort": true]] } == [])
+    }
+
     /// Every output its own file: no silent overwrite, no output named as its folder.
     @Test func outputsNeedFilesOfTheirOwn() throws {
         let out = Self.root + "/out"

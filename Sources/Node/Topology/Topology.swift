@@ -219,7 +219,13 @@ enum TopologyLoader {
         }
         if let agents {
             decodeOrchestrator(agents["orchestrator"], r, &t)
+            // Shorts the orchestrator would decide and the portfolio would refuse every time
+            // (`long_only`): a setting at odds with itself.
+            let orchestratorShorts = t.voting.allowShort
             decodePortfolio(agents["portfolio"], r, &t)
+            if orchestratorShorts && !t.portfolio.allowShort {
+                r.problem("agents.orchestrator.allowShort", "true while agents.portfolio.allowShort is false: the portfolio would deny every short entry; set agents.portfolio.allowShort (it enables both)")
+            }
             decodeRisk(agents["risk"], r, &t)
             decodeExecution(agents["execution"], r, &t)
             if let v = agents["technical"], let c = decodeCodable(TechnicalConfig.self, v, at: "agents.technical", r) { t.technical = c }
@@ -496,6 +502,13 @@ enum TopologyLoader {
             e.costs.commission = r.choice(c, "kind", at: cp, default: .none)
             e.costs.rate = r.double(c, "rate", at: cp, default: 0, range: 0...1e9)
             e.costs.minimum = r.double(c, "minimum", at: cp, default: 0, range: 0...1e9)
+            // Numbers the chosen kind never uses: a commission the user meant to charge.
+            if e.costs.commission == .none && (c["rate"] != nil || c["minimum"] != nil) {
+                r.problem("\(cp).kind", "missing or none, so the rate and minimum given are not charged: set kind to percent, per-share or fixed")
+            }
+            if e.costs.commission == .fixed && c["minimum"] != nil {
+                r.problem("\(cp).minimum", "not used by the fixed kind (the fee is the rate per fill): remove it, or choose percent or per-share")
+            }
         }
         t.execution = e
     }
