@@ -107,6 +107,12 @@ import Bus
         #expect(try Self.problems { $0["agents"] = value } == [message])
     }
 
+    /// Both ends of a range and the value in one style (was "1e+16 … 1000000000000000.0").
+    @Test func rangesAreWrittenAlike() throws {
+        #expect(try Self.problems { $0["agents"] = ["portfolio": ["initialCash": 1e16]] }
+            == ["agents.portfolio.initialCash: 10000000000000000 is out of range 0.01…1000000000000000"])
+    }
+
     @Test func settingsWithEffectPass() throws {
         #expect(try Self.problems { $0["agents"] = ["execution": ["commission": ["kind": "per-share", "rate": 0.005, "minimum": 1]]] } == [])
         #expect(try Self.problems { $0["agents"] = ["execution": ["commission": ["kind": "fixed", "rate": 4.95]]] } == [])

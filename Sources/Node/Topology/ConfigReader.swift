@@ -157,7 +157,7 @@ final class ConfigReader {
     }
 
     private func fmt(_ x: Double) -> String {
-        if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
+        if x == x.rounded() && abs(x) <= 1e18 { return String(Int64(x)) }
         if x == Double.greatestFiniteMagnitude { return "" }
         if x == -Double.greatestFiniteMagnitude { return "" }
         return String(x)
